@@ -1,1 +1,210 @@
-int main(void) { return 0; }
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sessmon: reads packets through DPDK, keeps per-worker session tables and
+ * serves FortiGate session commands from a control thread.
+ *
+ * This is the only file that exits: everything else returns -errno.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "sessmon/ctl.h"
+#include "sessmon/ingress.h"
+#include "sessmon/opts.h"
+#include "sessmon/pkt.h"
+#include "sessmon/port.h"
+#include "sessmon/worker.h"
+
+#define EXIT_USAGE 1
+#define EXIT_INPUT 2
+#define RING_SIZE 4096
+
+static struct sm_ingress ingress;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	ingress.stop = 1;
+}
+
+static void
+die(const char *fmt, const char *arg)
+{
+	fputs("sessmon: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	exit(EXIT_USAGE);
+}
+
+/* Mbufs: every worker ring full, each lcore cache at its flush threshold,
+ * the fragment table's worst case, and room for the ports' descriptors. */
+static unsigned int
+pool_size(unsigned int n_workers, unsigned int n_ports)
+{
+	return n_workers * (RING_SIZE + 512) + 16384 + n_ports * 2048 + 4096;
+}
+
+static unsigned int
+open_ports(const struct sm_opts *o, struct rte_mempool *pool, uint16_t *ports)
+{
+	unsigned int n = 0;
+	uint16_t pid;
+
+	/* Ports the user's EAL options made come first, then captures. */
+	if (o->user_eal)
+		RTE_ETH_FOREACH_DEV(pid) {
+			if (n < SM_INGRESS_MAX_PORTS)
+				ports[n++] = pid;
+		}
+	for (unsigned int i = 0; i < o->n_read; i++) {
+		int rc = sm_port_add_capture(o->read[i], i);
+
+		if (rc < 0)
+			die("cannot open capture %s through net_pcap", o->read[i]);
+		if (n == SM_INGRESS_MAX_PORTS)
+			die("too many input ports (at most 16): %s", o->read[i]);
+		ports[n++] = (uint16_t)rc;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (sm_port_start(ports[i], pool) != 0)
+			die("cannot start port %s", rte_strerror(rte_errno));
+	return n;
+}
+
+static struct rte_rcu_qsbr *
+rcu_create(void)
+{
+	size_t sz = rte_rcu_qsbr_get_memsize(SM_CTL_RCU_READERS);
+	struct rte_rcu_qsbr *v = rte_zmalloc("sm_rcu", sz, RTE_CACHE_LINE_SIZE);
+
+	if (v == NULL || rte_rcu_qsbr_init(v, SM_CTL_RCU_READERS) != 0)
+		die("%s", "cannot set up RCU");
+	return v;
+}
+
+/* Report captures that stopped early; @return the exit status. */
+static int
+check_inputs(const struct sm_opts *o)
+{
+	int rc = 0;
+
+	for (unsigned int i = 0; i < ingress.n_ports; i++) {
+		char msg[512];
+		const char *path = NULL;
+
+		if (!ingress.ports[i].error)
+			continue;
+		/* Captures are the last o->n_read ports. */
+		if (i + o->n_read >= ingress.n_ports)
+			path = o->read[i + o->n_read - ingress.n_ports];
+		if (path != NULL)
+			sm_port_capture_error(path, msg, sizeof(msg));
+		else
+			snprintf(msg, sizeof(msg), "port %u reported receive errors",
+				 ingress.ports[i].port_id);
+		fprintf(stderr, "sessmon: %s\n", msg);
+		rc = EXIT_INPUT;
+	}
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sm_worker *workers[SM_MAX_WORKERS];
+	uint16_t ports[SM_INGRESS_MAX_PORTS];
+	struct sm_opts o;
+	char err[512];
+	int rc;
+
+	rc = sm_opts_parse(argc, argv, &o, err, sizeof(err));
+	if (rc < 0)
+		die("%s", err);
+	if (rc == SM_OPTS_EXIT_OK)
+		return 0;
+	for (unsigned int i = 0; i < o.n_read; i++)
+		if (sm_port_check_capture(o.read[i], err, sizeof(err)) != 0)
+			die("%s", err);
+
+	if (rte_eal_init(o.eal_argc, o.eal_argv) < 0)
+		die("cannot initialise DPDK's EAL: %s", rte_strerror(rte_errno));
+	if (rte_lcore_count() < o.workers + 1)
+		die("%s", "not enough lcores: one for ingress plus one per worker");
+
+	struct rte_mempool *pool = rte_pktmbuf_pool_create("sm_mbufs",
+		pool_size(o.workers, o.n_read + 1), 256, SM_PKT_PRIV_SIZE,
+		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+
+	if (pool == NULL)
+		die("cannot create the mbuf pool: %s", rte_strerror(rte_errno));
+	unsigned int n_ports = open_ports(&o, pool, ports);
+
+	if (n_ports == 0)
+		die("%s", "no input port");
+	struct rte_rcu_qsbr *rcu = rcu_create();
+
+	for (unsigned int i = 0; i < o.workers; i++) {
+		struct sm_worker_params wp = {
+			.id = (uint16_t)i, .sessions = o.sessions, .ring_size = RING_SIZE,
+			.rcu = rcu, .timers = &o.timers,
+			.idle_sleep_us = o.user_eal ? 0 : 20, .socket = (int)rte_socket_id(),
+		};
+
+		workers[i] = sm_worker_create(&wp);
+		if (workers[i] == NULL)
+			die("cannot create a worker: %s", rte_strerror(rte_errno));
+	}
+	if (sm_ingress_init(&ingress, ports, n_ports, workers, o.workers, pool) != 0)
+		die("%s", "cannot set up ingress");
+
+	struct sm_ctl_params cp = {
+		.workers = workers, .n_workers = o.workers, .ingress = &ingress, .rcu = rcu,
+		.timers = &o.timers, .cmds = o.cmds, .n_cmds = o.n_cmds, .out = stdout,
+	};
+	struct sm_ctl *ctl = sm_ctl_create(&cp);
+
+	if (ctl == NULL || sm_ctl_start(ctl) != 0)
+		die("%s", "cannot start the control thread");
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	unsigned int lc, w = 0;
+
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		if (w == o.workers)
+			break;
+		rte_eal_remote_launch(sm_worker_main, workers[w++], lc);
+	}
+	sm_ingress_main(&ingress);
+	rc = sm_ctl_join(ctl);
+	for (unsigned int i = 0; i < o.workers; i++)
+		workers[i]->stop = 1;
+	rte_eal_mp_wait_lcore();
+
+	int in_rc = check_inputs(&o);
+
+	sm_ctl_free(ctl);
+	sm_ingress_fini(&ingress);
+	for (unsigned int i = 0; i < o.workers; i++)
+		sm_worker_free(workers[i]);
+	for (unsigned int i = 0; i < n_ports; i++) {
+		rte_eth_dev_stop(ports[i]);
+		rte_eth_dev_close(ports[i]);
+	}
+	rte_mempool_free(pool);
+	rte_free(rcu);
+	rte_eal_cleanup();
+	return in_rc ? in_rc : rc;
+}

@@ -36,8 +36,8 @@ struct sm_sess_dir {
 	uint64_t bytes;        /**< IP bytes, header included */
 	uint64_t pkts;         /**< wire packets (every fragment counts) */
 	uint32_t errs;         /**< ICMP errors travelling this way (allow_err) */
-	uint32_t rate_Bps;     /**< bytes in the last whole second of network time */
-	uint32_t win_bytes;    /**< bytes so far in the current second */
+	uint32_t win_bytes;    /**< bytes in the second of the session's last packet
+				    (the rate: see sm_session_rate()) */
 	struct sm_tcp_dir tcp; /**< TCP endpoint state (zero for other protocols) */
 	uint8_t mac[6];        /**< Ethernet source of this direction */
 	uint16_t port;         /**< DPDK port this direction comes in on */
@@ -58,7 +58,7 @@ struct sm_session {
 	uint8_t offload;       /**< offload state (0: not offloaded) */
 	uint8_t no_ofld;       /**< bit set of enum sm_no_ofld, remembered reasons */
 	uint8_t sflags;        /**< SM_SF_* */
-	uint8_t pad;
+	uint8_t pad[9];
 };
 
 _Static_assert(sizeof(struct sm_session) == 128, "a session must stay two cache lines");
@@ -68,26 +68,31 @@ _Static_assert(sizeof(struct sm_session) == 128, "a session must stay two cache 
 
 /**
  * Set up a new session from its first packet. Worker thread.
- * @param s     the (zeroed or recycled) record
+ * @param s     the (recycled) record; fully rewritten
  * @param pm    the packet
- * @param t     timers
  */
-void sm_session_init(struct sm_session *s, const struct sm_pkt_meta *pm,
-		     const struct sm_timers *t);
+void sm_session_init(struct sm_session *s, const struct sm_pkt_meta *pm);
 
 /**
  * Account one packet (or one reassembled datagram) to its session: bytes,
  * packets, MACs, rates, TCP state and the timer it selects. Worker thread.
  * @return the direction of the packet (SM_DIR_ORIG or SM_DIR_REPLY)
  */
-int sm_session_update(struct sm_session *s, const struct sm_pkt_meta *pm,
-		      const struct sm_timers *t);
+int sm_session_update(struct sm_session *s, const struct sm_pkt_meta *pm);
 
 /**
  * Account an ICMP error quoting this session, in the direction it travels.
  * Worker thread.
  */
 void sm_session_icmp_error(struct sm_session *s, const struct sm_pkt_meta *pm);
+
+/**
+ * Rate of direction @p dir in bytes per second at network time @p now_us:
+ * the bytes of the second the session last saw a packet in, while that
+ * second is the current or the previous one; 0 once idle longer.
+ * Any thread (reads only).
+ */
+uint32_t sm_session_rate(const struct sm_session *s, int dir, uint64_t now_us);
 
 /**
  * Network time (µs) at which the session expires if no packet comes.
