@@ -6,6 +6,10 @@
  * This is the only file that exits: everything else returns -errno.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +41,24 @@ on_signal(int sig)
 {
 	(void)sig;
 	ingress.stop = 1;
+}
+
+/* --duration: the wall clock ends the input of an endless source. */
+static void *
+stop_after(void *arg)
+{
+	sleep(*(const uint32_t *)arg);
+	ingress.stop = 1;
+	return NULL;
+}
+
+static void
+print_stats(double seconds)
+{
+	uint64_t pkts = ingress.cnt.v[SM_CNT_RX_PKTS];
+
+	fprintf(stderr, "sessmon: %" PRIu64 " packets, %" PRIu64 " bytes in %.3f s: %.0f packets/s\n",
+		pkts, ingress.cnt.v[SM_CNT_RX_BYTES], seconds, seconds > 0 ? pkts / seconds : 0.0);
 }
 
 static void
@@ -187,8 +209,17 @@ main(int argc, char **argv)
 			break;
 		rte_eal_remote_launch(sm_worker_main, workers[w++], lc);
 	}
+	pthread_t timer;
+	struct timespec t0, t1;
+
+	if (o.duration != 0)
+		rte_ctrl_thread_create(&timer, "sm-duration", NULL, stop_after, &o.duration);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	sm_ingress_main(&ingress);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	rc = sm_ctl_join(ctl);
+	if (o.stats)
+		print_stats((double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	for (unsigned int i = 0; i < o.workers; i++)
 		workers[i]->stop = 1;
 	rte_eal_mp_wait_lcore();

@@ -9,7 +9,7 @@
 #include "sessmon/common.h"
 #include "sessmon/opts.h"
 
-enum { OPT_SESSIONS = 256, OPT_TIMER, OPT_VERSION };
+enum { OPT_SESSIONS = 256, OPT_TIMER, OPT_VERSION, OPT_DURATION, OPT_STATS };
 
 static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -17,6 +17,8 @@ static const struct option long_opts[] = {
 	{ "command", required_argument, NULL, 'c' },
 	{ "sessions", required_argument, NULL, OPT_SESSIONS },
 	{ "timer", required_argument, NULL, OPT_TIMER },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -32,6 +34,8 @@ static const char usage[] =
 	"      --timer NAME=SEC   session timer: session-ttl, tcp-halfopen-timer,\n"
 	"                         tcp-halfclose-timer, tcp-timewait-timer, tcp-rst-timer,\n"
 	"                         udp-idle-timer, icmp-idle-timer (repeatable)\n"
+	"      --duration SEC     stop reading after SEC seconds (for endless sources)\n"
+	"      --stats            print packets read and the rate on stderr at the end\n"
 	"  -h, --help             this text\n"
 	"      --version          print the version\n"
 	"Without EAL options sessmon runs offline: --no-huge --no-pci --in-memory\n"
@@ -169,6 +173,14 @@ sm_opts_parse(int argc, char **argv, struct sm_opts *o, char *err, size_t errlen
 		case OPT_TIMER:
 			if (sm_timers_set(&o->timers, optarg) != 0)
 				return fail(err, errlen, "--timer: expected NAME=SECONDS with a known timer name: '%s'", optarg);
+			break;
+		case OPT_DURATION:
+			if (parse_uint(optarg, 1, 86400, &v) != 0)
+				return fail(err, errlen, "--duration: not a number of seconds from 1 to 86400: '%s'", optarg);
+			o->duration = (uint32_t)v;
+			break;
+		case OPT_STATS:
+			o->stats = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);

@@ -28,6 +28,9 @@ struct sm_opts {
 	unsigned int workers;                 /**< -w */
 	uint32_t sessions;                    /**< --sessions: per-worker capacity */
 	struct sm_timers timers;              /**< --timer NAME=SECONDS */
+	uint32_t duration;                    /**< --duration: stop reading after this many
+						   wall-clock seconds (0: read to the end) */
+	bool stats;                           /**< --stats: print throughput on stderr */
 	bool user_eal;                        /**< EAL options came before `--` */
 	char *eal_argv[SM_OPTS_MAX_EAL];      /**< EAL arguments to pass */
 	int eal_argc;
