@@ -166,7 +166,7 @@ main(int argc, char **argv)
 		die("%s", "not enough lcores: one for ingress plus one per worker");
 
 	struct rte_mempool *pool = rte_pktmbuf_pool_create("sm_mbufs",
-		pool_size(o.workers, o.n_read + 1), 256, SM_PKT_PRIV_SIZE,
+		o.mbufs ? o.mbufs : pool_size(o.workers, o.n_read + 1), 256, SM_PKT_PRIV_SIZE,
 		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 
 	if (pool == NULL)

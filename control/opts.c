@@ -9,7 +9,7 @@
 #include "sessmon/common.h"
 #include "sessmon/opts.h"
 
-enum { OPT_SESSIONS = 256, OPT_TIMER, OPT_VERSION, OPT_DURATION, OPT_STATS };
+enum { OPT_SESSIONS = 256, OPT_TIMER, OPT_VERSION, OPT_DURATION, OPT_STATS, OPT_MBUFS };
 
 static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -19,6 +19,7 @@ static const struct option long_opts[] = {
 	{ "timer", required_argument, NULL, OPT_TIMER },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "mbufs", required_argument, NULL, OPT_MBUFS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -36,6 +37,8 @@ static const char usage[] =
 	"                         udp-idle-timer, icmp-idle-timer (repeatable)\n"
 	"      --duration SEC     stop reading after SEC seconds (for endless sources)\n"
 	"      --stats            print packets read and the rate on stderr at the end\n"
+	"      --mbufs N          mbuf pool size (net_pcap's infinite_rx preloads a whole\n"
+	"                         capture into it)\n"
 	"  -h, --help             this text\n"
 	"      --version          print the version\n"
 	"Without EAL options sessmon runs offline: --no-huge --no-pci --in-memory\n"
@@ -94,7 +97,8 @@ build_eal(struct sm_opts *o, const char *prog)
 	/* Per worker: table (~256 B/session with the hash) and rings;
 	 * mbufs: 2.3 KB each; plus 128 MiB of room for the EAL itself. */
 	unsigned long mem_mb = 128 + (unsigned long)o->workers *
-		((unsigned long)o->sessions * 256 / (1 << 20) + 48);
+		((unsigned long)o->sessions * 256 / (1 << 20) + 48) +
+		(unsigned long)o->mbufs * 2560 / (1 << 20);
 	int rc = 0;
 
 	o->eal_argc = 0;
@@ -181,6 +185,11 @@ sm_opts_parse(int argc, char **argv, struct sm_opts *o, char *err, size_t errlen
 			break;
 		case OPT_STATS:
 			o->stats = true;
+			break;
+		case OPT_MBUFS:
+			if (parse_uint(optarg, 8192, 1u << 24, &v) != 0)
+				return fail(err, errlen, "--mbufs: not a pool size from 8192 to 16777216: '%s'", optarg);
+			o->mbufs = (uint32_t)v;
 			break;
 		case 'h':
 			fputs(usage, stdout);

@@ -31,6 +31,7 @@ struct sm_opts {
 	uint32_t duration;                    /**< --duration: stop reading after this many
 						   wall-clock seconds (0: read to the end) */
 	bool stats;                           /**< --stats: print throughput on stderr */
+	uint32_t mbufs;                       /**< --mbufs: pool size (0: sized from workers) */
 	bool user_eal;                        /**< EAL options came before `--` */
 	char *eal_argv[SM_OPTS_MAX_EAL];      /**< EAL arguments to pass */
 	int eal_argc;
