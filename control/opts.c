@@ -41,7 +41,7 @@ static const char usage[] =
 	"                         capture into it)\n"
 	"  -h, --help             this text\n"
 	"      --version          print the version\n"
-	"Without EAL options sessmon runs offline: --no-huge --no-pci --in-memory\n"
+	"Without EAL options sessmon runs offline: --no-huge --no-pci --no-shconf\n"
 	"and one net_pcap vdev per capture.\n";
 
 static int
@@ -105,7 +105,10 @@ build_eal(struct sm_opts *o, const char *prog)
 	o->eal_argv[o->eal_argc++] = (char *)prog;
 	o->eal_argv[o->eal_argc++] = "--no-huge";
 	o->eal_argv[o->eal_argc++] = "--no-pci";
-	o->eal_argv[o->eal_argc++] = "--in-memory";
+	/* 22.11 makes --no-huge imply legacy memory, which it refuses to
+	 * combine with --in-memory; --no-shconf keeps the run just as private
+	 * (no shared config files, so concurrent runs never collide). */
+	o->eal_argv[o->eal_argc++] = "--no-shconf";
 	o->eal_argv[o->eal_argc++] = "--no-telemetry";
 	o->eal_argv[o->eal_argc++] = "--log-level=*:error";
 	rc |= eal_arg(o, &used, "-m%lu", mem_mb);

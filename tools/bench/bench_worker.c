@@ -274,7 +274,7 @@ bench_memory(struct rte_rcu_qsbr *rcu, const struct sm_timers *t)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = { argv[0], "--no-huge", "--no-pci", "--in-memory", "--no-telemetry",
+	char *eal[] = { argv[0], "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry",
 			"-l", "0", "-m", "4096", "--log-level=*:error", NULL };
 	struct sm_timers t;
 	struct rte_rcu_qsbr *rcu;
