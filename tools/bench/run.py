@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""sessmon benchmarks, each beside its baseline measured in the same run.
+
+  tools/bench/run.py [--capture FILE] [--runs N] [--seconds S]
+
+1. offline: `sessmon -r FILE` against Debian's `ndpiReader -i FILE` (a peer that
+   also tracks flows and reads TLS metadata): packets per second of wall time,
+   whole process, median of N runs each.
+2. in memory: sessmon with one worker reading the capture from memory
+   (net_pcap infinite_rx=1) against `dpdk-testpmd --forward-mode=rxonly` on the
+   same vdev (the raw receive limit): packets per second, median of N runs.
+3. bench_worker: cycles per packet of the parse stage and of the worker stage on
+   the capture, the worker's cost at 1k, 100k and 1M live sessions, bytes per
+   session.
+
+Timing is never asserted: this prints figures and ratios (the machines are
+small and noisy; medians and ratios are what to compare). Without --capture
+it records one with tools/record-bench-capture.sh (root, network namespaces).
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, "build-release")
+SESSMON = os.path.join(BUILD, "control", "sessmon")
+BENCH_WORKER = os.path.join(BUILD, "tools", "bench_worker")
+EAL = ["--no-huge", "--no-pci", "--no-shconf", "-m", "4096", "--log-level=*:error"]
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def capture_packets(path):
+    out = run(["capinfos", "-M", "-c", "-T", path]).stdout.strip().splitlines()
+    return int(out[-1].split("\t")[1])
+
+
+def timed(cmd):
+    t0 = time.monotonic()
+    p = run(cmd)
+    elapsed = time.monotonic() - t0
+    if p.returncode != 0:
+        sys.exit(f"{cmd[0]} failed ({p.returncode}): {p.stderr.strip()[-400:]}")
+    return elapsed, p
+
+
+def offline(cap, packets, runs):
+    ours, theirs, internal = [], [], []
+    for _ in range(runs):
+        t, p = timed([SESSMON, "-r", cap, "--stats"])
+        ours.append(packets / t)
+        m = re.search(r"([0-9]+) packets/s", p.stderr)
+        internal.append(float(m.group(1)) if m else 0.0)
+        t, _ = timed(["ndpiReader", "-q", "-i", cap])
+        theirs.append(packets / t)
+    return statistics.median(ours), statistics.median(theirs), statistics.median(internal)
+
+
+def testpmd_rate(cap, mbufs, seconds):
+    vdev = f"net_pcap0,rx_pcap={cap},infinite_rx=1"
+    cmd = ["timeout", "-s", "INT", str(seconds), "dpdk-testpmd", "-l", "0-1", *EAL,
+           "--vdev", vdev, "--", "--forward-mode=rxonly", f"--total-num-mbufs={mbufs}",
+           "--stats-period=1"]
+    p = run(cmd, stdin=subprocess.DEVNULL)
+    rates = [int(x) for x in re.findall(r"Rx-pps:\s+([0-9]+)", p.stdout)]
+    # The first periods include start-up; the median of the rest is the rate.
+    rates = [r for r in rates if r > 0][1:]
+    if not rates:
+        sys.exit("testpmd printed no rate:\n" + p.stdout[-800:] + p.stderr[-800:])
+    return statistics.median(rates)
+
+
+def sessmon_memory_rate(cap, mbufs, seconds):
+    vdev = f"net_pcap0,rx_pcap={cap},infinite_rx=1"
+    p = run([SESSMON, "-l", "0-1", *EAL, "--vdev", vdev, "--", "-w", "1",
+             "--duration", str(seconds), "--stats", f"--mbufs={mbufs}"])
+    m = re.search(r"([0-9]+) packets/s", p.stderr)
+    if p.returncode != 0 or not m:
+        sys.exit("sessmon in-memory run failed:\n" + p.stderr[-800:])
+    return float(m.group(1))
+
+
+def in_memory(cap, packets, runs, seconds):
+    mbufs = packets + 65536
+    ours = [sessmon_memory_rate(cap, mbufs, seconds) for _ in range(runs)]
+    raw = [testpmd_rate(cap, mbufs, seconds) for _ in range(runs)]
+    return statistics.median(ours), statistics.median(raw)
+
+
+def worker_figures(cap):
+    p = run([BENCH_WORKER, cap])
+    if p.returncode != 0:
+        sys.exit("bench_worker failed:\n" + p.stderr[-800:])
+    return dict(line.split(" ", 1) for line in p.stdout.strip().splitlines())
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--capture", default=os.path.join(BUILD, "bench.pcap"))
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--seconds", type=int, default=8)
+    a = ap.parse_args()
+
+    subprocess.run(["ninja", "-C", BUILD], check=True, stdout=subprocess.DEVNULL)
+    if not os.path.exists(a.capture):
+        subprocess.run([os.path.join(ROOT, "tools", "record-bench-capture.sh"), a.capture],
+                       check=True)
+    packets = capture_packets(a.capture)
+    print(f"capture: {a.capture}, {packets} packets, {os.path.getsize(a.capture)} bytes")
+
+    s, n, internal = offline(a.capture, packets, a.runs)
+    print(f"offline   sessmon {s:12.0f} pkt/s   ndpiReader {n:12.0f} pkt/s   ratio {s / n:.2f}"
+          f"   (sessmon's own rate without EAL start-up: {internal:.0f} pkt/s)")
+    s, t = in_memory(a.capture, packets, a.runs, a.seconds)
+    print(f"in memory sessmon {s:12.0f} pkt/s   testpmd rxonly {t:9.0f} pkt/s   ratio {s / t:.2f}")
+    w = worker_figures(a.capture)
+    hz = float(w["tsc_hz"])
+    print(f"worker    {w['worker_cycles_per_packet']} cycles/pkt (parse stage {w['parse_cycles_per_packet']})"
+          f" on {w['capture_datagrams']} datagrams, TSC {hz / 1e9:.2f} GHz")
+    c1k = float(w["worker_cycles_per_packet_at_1000_sessions"])
+    c1m = float(w["worker_cycles_per_packet_at_1000000_sessions"])
+    print(f"scaling   1k {c1k:.1f}   100k {w['worker_cycles_per_packet_at_100000_sessions']}"
+          f"   1M {c1m:.1f} cycles/pkt   1M/1k {c1m / c1k:.2f}")
+    print(f"memory    {w['bytes_per_session_measured']} bytes/session measured"
+          f" ({w['bytes_per_session_computed']} computed, record {w['session_record_bytes']})")
+
+
+if __name__ == "__main__":
+    main()
