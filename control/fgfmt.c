@@ -130,10 +130,12 @@ put_traffic(FILE *out, const struct sm_sess_view *v)
 	const struct sm_view_dir *o = &v->dir[SM_DIR_ORIG], *r = &v->dir[SM_DIR_REPLY];
 	const struct family_text *fam = family_of(v);
 
-	/* allow_err is a flag: 1 once the direction carried traffic (§3.5). */
-	fprintf(out, "statistic(bytes/packets/allow_err): org=%" PRIu64 "/%" PRIu64 "/%d reply=%"
-		PRIu64 "/%" PRIu64 "/%d tuples=%d\n",
-		o->bytes, o->pkts, o->pkts > 0, r->bytes, r->pkts, r->pkts > 0, SM_DIR_MAX);
+	/* FortiOS leaves allow_err undocumented (it reads as a flag in every
+	 * sample); sessmon defines it as the count of ICMP errors that quoted
+	 * this session, per direction of travel, which a flag cannot carry. */
+	fprintf(out, "statistic(bytes/packets/allow_err): org=%" PRIu64 "/%" PRIu64 "/%" PRIu32
+		" reply=%" PRIu64 "/%" PRIu64 "/%" PRIu32 " tuples=%d\n",
+		o->bytes, o->pkts, o->errs, r->bytes, r->pkts, r->errs, SM_DIR_MAX);
 	fprintf(out, "tx speed(Bps/kbps): %" PRIu32 "/%" PRIu32 " rx speed(Bps/kbps): %" PRIu32
 		"/%" PRIu32 "\n", o->rate_Bps, kbps(o->rate_Bps), r->rate_Bps, kbps(r->rate_Bps));
 	/* A passive monitor knows no next hop: 0.0.0.0 means "connected". */

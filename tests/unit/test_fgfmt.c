@@ -123,6 +123,10 @@ traffic(struct sm_sess_view *v, int d, uint64_t bytes, uint64_t pkts, uint32_t r
 {
 	v->dir[d].bytes = bytes;
 	v->dir[d].pkts = pkts;
+	/* sessmon prints its ICMP-error count as allow_err; every FortiOS
+	 * sample shows 1 where a direction carried traffic, so the rows that
+	 * reproduce samples model one error per active direction. */
+	v->dir[d].errs = pkts > 0;
 	v->dir[d].rate_Bps = rate;
 	v->dir[d].dev_in = in;
 	v->dir[d].dev_out = out;
