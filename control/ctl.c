@@ -271,6 +271,32 @@ sm_ctl_stat(struct sm_ctl *c, const struct sm_sess_filter *f, struct sm_sess_sta
 	return 0;
 }
 
+/* The CLI's backend: the same calls a live CLI client will make. */
+static int
+cli_walk(void *arg, int family, const struct sm_sess_filter *f,
+	 int (*cb)(void *cb_arg, const struct sm_sess_view *v), void *cb_arg)
+{
+	return sm_ctl_walk(arg, family, f, cb, cb_arg);
+}
+
+static int
+cli_clear(void *arg, const struct sm_sess_filter *f)
+{
+	return sm_ctl_clear(arg, f);
+}
+
+static int
+cli_stat(void *arg, const struct sm_sess_filter *f, struct sm_sess_stat *st)
+{
+	return sm_ctl_stat(arg, f, st);
+}
+
+static const struct sm_cli_ops ctl_cli_ops = {
+	.walk = cli_walk,
+	.clear = cli_clear,
+	.stat = cli_stat,
+};
+
 /* The offline run's end: every packet read is processed, and every
  * worker's clock stands at the end of the input before commands run. */
 static void
@@ -312,7 +338,7 @@ sm_ctl_create(const struct sm_ctl_params *p)
 		return NULL;
 	}
 	c->p = *p;
-	c->cli = sm_ctl_cli_create(c);
+	c->cli = sm_cli_create(&ctl_cli_ops, c);
 	if (c->cli == NULL) {
 		free(c);
 		rte_errno = ENOMEM;

@@ -120,6 +120,18 @@ dispatch(struct sm_ingress *in, struct stage *stages, struct rte_mbuf *m)
 		flush_stage(in, st, w);
 }
 
+/* Dispatch every packet reassembly has made ready. */
+static void
+dispatch_fragments(struct sm_ingress *in, struct stage *stages)
+{
+	struct rte_mbuf *out[RX_BURST];
+	unsigned int n;
+
+	while ((n = sm_frag_drain(in->frag, out, RX_BURST)) > 0)
+		for (unsigned int i = 0; i < n; i++)
+			dispatch(in, stages, out[i]);
+}
+
 static void
 handle(struct sm_ingress *in, struct stage *stages, struct rte_mbuf *m)
 {
@@ -133,9 +145,8 @@ handle(struct sm_ingress *in, struct stage *stages, struct rte_mbuf *m)
 		dispatch(in, stages, m);
 		break;
 	case SM_PARSE_FRAGMENT:
-		m = sm_frag_feed(in->frag, m, &in->cnt);
-		if (m != NULL)
-			dispatch(in, stages, m);
+		if (sm_frag_feed(in->frag, m, &in->cnt) > 0)
+			dispatch_fragments(in, stages);
 		break;
 	default:
 		rte_pktmbuf_free(m);
@@ -146,14 +157,8 @@ handle(struct sm_ingress *in, struct stage *stages, struct rte_mbuf *m)
 static void
 expire_fragments(struct sm_ingress *in, struct stage *stages, bool flush_all)
 {
-	struct rte_mbuf *out[RX_BURST];
-	unsigned int n;
-
-	do {
-		n = sm_frag_expire(in->frag, in->now_us, flush_all, out, RX_BURST, &in->cnt);
-		for (unsigned int i = 0; i < n; i++)
-			dispatch(in, stages, out[i]);
-	} while (n == RX_BURST);
+	while (sm_frag_expire(in->frag, in->now_us, flush_all, &in->cnt) > 0)
+		dispatch_fragments(in, stages);
 }
 
 /*

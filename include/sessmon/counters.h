@@ -38,8 +38,8 @@
 	X(FRAG_REASSEMBLED, "ip_frag_datagrams", "fragmented datagrams completed") \
 	X(FRAG_INCOMPLETE, "ip_frag_incomplete", "fragmented datagrams that never completed") \
 	X(FRAG_ORPHANS, "ip_frag_orphans", "fragments counted without their first fragment") \
-	X(FRAG_TABLE_FULL, "ip_frag_table_full", "fragments that found the reassembly table full") \
-	X(FRAG_BAD, "ip_frag_bad", "fragments rejected by reassembly (overlap, bad length)") \
+	X(FRAG_BAD, "ip_frag_rejected", "fragments reassembly refused (overlap, too many, table full)") \
+	X(FRAG_UNREASSEMBLABLE, "ip_frag_not_reassembled", "fragments counted without reassembly (cut by the capture length, IPv6 headers before the fragment header)") \
 	X(ICMP_ERRORS, "icmp_errors", "ICMP/ICMPv6 errors attributed to a session") \
 	X(ICMP_ERR_NO_SESSION, "icmp_errors_no_session", "ICMP errors quoting no known session") \
 	X(ICMP_ERR_BAD_QUOTE, "icmp_errors_bad_quote", "ICMP errors whose quoted packet is unreadable") \

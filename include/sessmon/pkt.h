@@ -29,6 +29,8 @@ enum sm_pkt_kind {
 				   its receiver is the originator */
 #define SM_PF_FRAGMENTED 0x04 /**< stands for a fragmented datagram */
 #define SM_PF_SNAP_CUT   0x08 /**< the frame was cut by the capture length */
+#define SM_PF_FRAG_LATER 0x10 /**< a non-first fragment: its key has no ports
+				   until it is matched to its first fragment */
 
 /** TCP flag bits as on the wire (byte 13 of the TCP header). */
 #define SM_TCP_FIN 0x01
@@ -51,6 +53,7 @@ struct sm_pkt_meta {
 	uint32_t tcp_seq;        /**< TCP sequence number (host order) */
 	uint32_t tcp_ack;        /**< TCP acknowledgement number (host order) */
 	uint32_t flow_label;     /**< IPv6 flow label (0 for IPv4) */
+	uint32_t frag_id;        /**< IP identification of a fragment */
 	uint16_t n_wire;         /**< wire packets this mbuf stands for (>= 1) */
 	uint16_t l3_off;         /**< offset of the (outer) IP header */
 	uint16_t l4_off;         /**< offset of the L4 header (0 if none) */

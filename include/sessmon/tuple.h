@@ -12,7 +12,7 @@
  *
  * Endpoint "ports" by kind (see ../shared/traces/README.md, FortiGate's
  * `src:id->dst:8` for ICMP):
- * - TCP, UDP, SCTP, UDP-Lite: the ports, travelling with their address;
+ * - TCP, UDP, SCTP: the ports, travelling with their address;
  * - ICMP/ICMPv6 echo (and timestamp): the requester's port is the echo id,
  *   the replier's port is the request type (8, 13 or 128), so a request and
  *   its reply build the same key;

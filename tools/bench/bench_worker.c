@@ -22,6 +22,7 @@
 #include <pcap/pcap.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
@@ -137,14 +138,16 @@ assemble(struct rte_mbuf **in, unsigned int n, struct rte_mbuf **out)
 			out[k++] = m;
 			break;
 		case SM_PARSE_FRAGMENT:
-			m = sm_frag_feed(fr, m, &cnt);
-			if (m != NULL)
-				out[k++] = m;
+			sm_frag_feed(fr, m, &cnt);
+			k += sm_frag_drain(fr, out + k, n - k);
 			break;
 		default:
+			rte_pktmbuf_free(m);
 			break;
 		}
 	}
+	while (sm_frag_expire(fr, UINT64_MAX / 2, true, &cnt) > 0)
+		k += sm_frag_drain(fr, out + k, n - k);
 	sm_frag_free(fr);
 	return k;
 }
@@ -159,7 +162,7 @@ worker_pass(struct sm_worker *w, struct rte_mbuf **pkts, unsigned int n)
 		rte_mbuf_refcnt_update(pkts[i], 1);
 	t0 = rte_rdtsc_precise();
 	for (unsigned int i = 0; i < n; i += SM_WORKER_BURST)
-		sm_worker_burst(w, pkts + i, RTE_MIN(SM_WORKER_BURST, n - i));
+		sm_worker_burst(w, pkts + i, RTE_MIN((unsigned int)SM_WORKER_BURST, n - i));
 	return (double)(rte_rdtsc_precise() - t0);
 }
 
