@@ -417,12 +417,13 @@ parse_l4(const struct rte_mbuf *m, struct sm_pkt_meta *pm, struct sm_counters *c
 		/* Scans send these; they still belong to a session. */
 		if ((fl & (SM_TCP_SYN | SM_TCP_FIN)) == (SM_TCP_SYN | SM_TCP_FIN) ||
 		    (fl & (SM_TCP_SYN | SM_TCP_RST)) == (SM_TCP_SYN | SM_TCP_RST) ||
-		    (fl & (SM_TCP_SYN | SM_TCP_FIN | SM_TCP_RST | SM_TCP_ACK)) == 0)
+		    (fl & (SM_TCP_SYN | SM_TCP_FIN | SM_TCP_RST | SM_TCP_ACK)) == 0 ||
+		    (fl & (SM_TCP_FIN | SM_TCP_ACK)) == SM_TCP_FIN)
 			sm_counter_inc(cnt, SM_CNT_TCP_BAD_FLAGS);
 		l4.response = (fl & (SM_TCP_SYN | SM_TCP_ACK)) == (SM_TCP_SYN | SM_TCP_ACK);
 	} else if (l3->proto == IPPROTO_UDP_) {
 		pm->payload_len = (uint16_t)(l3->l4_len - 8);
-	} else if (l3->proto == IPPROTO_ICMP_ || l3->proto == IPPROTO_ICMPV6_) {
+	} else if (l3->proto == (l3->family == 4 ? IPPROTO_ICMP_ : IPPROTO_ICMPV6_)) {
 		pm->icmp_type = h[0];
 		pm->icmp_code = h[1];
 		if (icmp_is_error(l3->family, h[0]) && !l3->frag)

@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential meson ninja-build pkg-config python3
 libdpdk-dev dpdk dpdk-dev libpcap-dev libhyperscan-dev libbpf-dev bpftool libelf-dev zlib1g-dev
 libjson-c-dev libssl-dev libcmocka-dev clang llvm libclang-rt-14-dev
-tshark libndpi-bin iproute2 nginx-light curl openssl tcpdump ncat"
+tshark libndpi-bin iproute2 iputils-ping ethtool nginx-light curl openssl tcpdump ncat"
 
 missing=""
 for p in $PKGS; do

@@ -33,7 +33,7 @@
 	X(IPV6_EXT_TOO_LONG, "ipv6_ext_chain_too_long", "IPv6 extension header chain too long to walk") \
 	X(L4_TRUNC, "l4_truncated", "TCP/UDP/ICMP header cut short") \
 	X(TCP_BAD_DOFF, "tcp_bad_data_offset", "TCP data offset below 5 words or past the packet") \
-	X(TCP_BAD_FLAGS, "tcp_bad_flags", "TCP flag combination that no stack sends (SYN+FIN, SYN+RST, none)") \
+	X(TCP_BAD_FLAGS, "tcp_bad_flags", "TCP flag combination that no stack sends (SYN+FIN, SYN+RST, FIN without ACK, none)") \
 	X(FRAGMENTS, "ip_fragments", "IP fragments seen") \
 	X(FRAG_REASSEMBLED, "ip_frag_datagrams", "fragmented datagrams completed") \
 	X(FRAG_INCOMPLETE, "ip_frag_incomplete", "fragmented datagrams that never completed") \
