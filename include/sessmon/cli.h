@@ -7,7 +7,9 @@
  *
  * The CLI knows nothing about workers or RCU: the backend (the control
  * thread, see ctl.h) walks, clears and counts sessions for it. A CLI owns
- * its session filter, as a FortiOS CLI session does.
+ * its session filters, as a FortiOS CLI session does: one for `diagnose sys
+ * session` (IPv4), one for `session6` (IPv6). docs/cli.md lists the
+ * commands.
  *
  * One CLI is used by one thread at a time (the control thread, or later
  * one CLI client's thread).
@@ -15,11 +17,23 @@
 #ifndef SESSMON_CLI_H
 #define SESSMON_CLI_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "sessmon/sess_view.h"
 
 struct sm_sess_filter;
+
+/*
+ * FortiOS's return codes, as it prints them in `Command fail. Return code
+ * N` (../shared/fortigate/README.md §8, samples/cli-error-outputs-netdriver.txt).
+ */
+/** `value parse error before 'X'`: a word in a value's place is no such value. */
+#define SM_CLI_ERR_VALUE (-8)
+/** `command parse error before 'X'`: an unknown, ambiguous or extra word. */
+#define SM_CLI_ERR_PARSE (-61)
+/** `incomplete command in the end`: the line stops before the command does. */
+#define SM_CLI_ERR_INCOMPLETE (-160)
 
 /** What a CLI needs from the session tables. */
 struct sm_cli_ops {
@@ -47,12 +61,29 @@ struct sm_cli *sm_cli_create(const struct sm_cli_ops *ops, void *arg);
 void sm_cli_free(struct sm_cli *cli);
 
 /**
+ * FortiOS's keyword rule: @p word names the shortest keyword it starts,
+ * provided every other keyword it starts extends that one. So a whole
+ * keyword names itself, `sess` names `session` (`session6` extends it),
+ * and `f` names neither `filter` nor `full-stat`. An empty word names
+ * none. Shared by the command tree and the session filter's keys, so that
+ * every word of a line follows one rule.
+ *
+ * @param table     @p n rows of @p row_size bytes, each beginning with its
+ *                  keyword (a `const char *`)
+ * @return the row's index, or -1 (no such keyword, or ambiguous).
+ * Any thread.
+ */
+int sm_cli_keyword_find(const char *word, const void *table, size_t n, size_t row_size);
+
+/**
  * Run one command line and print its output (or FortiOS's error text) to
  * @p out.
- * @return 0 on success; on error FortiOS's negative return code (-61
- *         command parse error, -160 incomplete command, -8 value parse
- *         error, ...), after printing FortiOS's feedback. A failed command
- *         changes nothing.
+ * @return 0 on success (an empty line is one); on error FortiOS's negative
+ *         return code (SM_CLI_ERR_PARSE, also for `Unknown action 0`;
+ *         SM_CLI_ERR_INCOMPLETE, also for an open quote; SM_CLI_ERR_VALUE),
+ *         or the backend's -errno, after printing FortiOS's feedback
+ *         (`Command fail. Return code N` alone for a backend's error). A
+ *         command the parser rejects changes nothing.
  */
 int sm_cli_exec(struct sm_cli *cli, const char *line, FILE *out);
 
