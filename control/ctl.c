@@ -161,7 +161,8 @@ scan(struct sm_ctl *c, int family, const struct sm_sess_filter *f, uint64_t now,
 			rte_rcu_qsbr_thread_offline(c->p.rcu, SM_CTL_RCU_ID);
 		}
 	}
-	qsort(list, n, sizeof(*list), cmp_found);
+	if (n > 1)
+		qsort(list, n, sizeof(*list), cmp_found);
 	*out = list;
 	*n_out = n;
 	return 0;
