@@ -173,9 +173,8 @@ release_death_row(struct sm_frag *f, struct sm_counters *cnt)
 static bool
 reassemblable(const struct rte_mbuf *m, const struct sm_pkt_meta *pm)
 {
-	if (pm->flags & SM_PF_SNAP_CUT)
-		return false;
-	if (m->data_len < m->l2_len + m->l3_len)
+	/* sm_parse_pkt() zeroes l3_len when rte_ip_frag cannot take it. */
+	if (m->l3_len == 0 || m->data_len < m->l2_len + m->l3_len)
 		return false;
 	return pm->key.family == 4 || m->l3_len == IPV6_FRAG_L3_LEN;
 }

@@ -465,10 +465,16 @@ sm_parse_pkt(struct rte_mbuf *m, struct sm_pkt_meta *pm, struct sm_counters *cnt
 		sm_counter_inc(cnt, SM_CNT_FRAGMENTS);
 		pm->flags |= SM_PF_FRAGMENTED;
 		pm->frag_id = l3.frag_id;
+		/* rte_ip_frag finds the headers by l2_len/l3_len, 7- and 9-bit
+		 * fields: deep VLAN stacks or long header chains do not fit,
+		 * and l3_len == 0 tells sm_frag_feed() to pass it alone. */
 		m->l2_len = off;
 		m->l3_len = l3.frag_l3_end - off;
-		if (!l3.frag_reassemblable || (pm->flags & SM_PF_SNAP_CUT))
+		if (!l3.frag_reassemblable || (pm->flags & SM_PF_SNAP_CUT) ||
+		    m->l2_len != off || m->l3_len != l3.frag_l3_end - off) {
+			m->l3_len = 0;
 			sm_counter_inc(cnt, SM_CNT_FRAG_UNREASSEMBLABLE);
+		}
 	}
 	if (l3.frag_later) {
 		/* No L4 header here: keyed by addresses until reassembly

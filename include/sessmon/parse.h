@@ -25,7 +25,9 @@
 enum sm_parse_result {
 	SM_PARSE_OK = 0,     /**< @c pm is complete: dispatch it */
 	SM_PARSE_FRAGMENT,   /**< an IP fragment: hand it to the reassembly
-				  (m->l2_len and m->l3_len are set) */
+				  (m->l2_len and m->l3_len are set;
+				  l3_len 0 when rte_ip_frag cannot take
+				  it, e.g. a deep VLAN stack) */
 	SM_PARSE_DROP,       /**< non-IP or malformed: counted, free it */
 };
 

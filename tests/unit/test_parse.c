@@ -1446,6 +1446,29 @@ test_ipv4_first_fragment(void **state)
 	assert_int_equal(p.l3_len, 20);
 }
 
+/* 30 VLAN tags put the IP header at 134, past what m->l2_len (7 bits)
+ * holds: rte_ip_frag would read the wrong bytes, so the fragment is
+ * counted as not reassemblable and marked (l3_len 0) to pass alone. */
+static void
+test_fragment_behind_deep_vlan_stack(void **state)
+{
+	enum { TAGS = 30, L2 = 12 + TAGS * 4 + 2 };
+	uint8_t l2[L2];
+	struct parsed p;
+
+	(void)state;
+	memcpy(l2, frag4_first, 12);
+	for (unsigned int i = 0; i < TAGS; i++)
+		memcpy(l2 + 12 + i * 4, (const uint8_t[]){ 0x81, 0x00, 0x00, 0x01 }, 4);
+	memcpy(l2 + L2 - 2, (const uint8_t[]){ 0x08, 0x00 }, 2);
+	parse_cat(&p, l2, L2, frag4_first + 14, sizeof(frag4_first) - 14);
+	assert_int_equal(p.r, SM_PARSE_FRAGMENT);
+	expect_counters(&p.cnt, SM_CNT_FRAGMENTS, 1, SM_CNT_FRAG_UNREASSEMBLABLE, 1,
+			SM_CNT_VLAN_TOO_DEEP, 1, SM_CNT_MAX);
+	assert_int_equal(p.pm.l3_off, L2);
+	assert_int_equal(p.l3_len, 0);
+}
+
 static void
 test_ipv4_later_fragment(void **state)
 {
@@ -1674,6 +1697,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_icmp_number_per_family),
 		cmocka_unit_test(test_ipv4_first_fragment),
 		cmocka_unit_test(test_ipv4_later_fragment),
+		cmocka_unit_test(test_fragment_behind_deep_vlan_stack),
 		cmocka_unit_test(test_ipv6_first_fragment),
 		cmocka_unit_test(test_ipv6_later_fragment),
 		cmocka_unit_test(test_ipv6_atomic_fragment),
