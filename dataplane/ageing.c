@@ -110,7 +110,7 @@ sm_ageing_expire(struct sm_ageing *a, struct sm_session *sess, uint64_t now_us,
 
 	/* A jump longer than a wheel turn (merged captures, a paused
 	 * reader): every slot is due, take them all at once. */
-	if (a->pending == NIL && now_sec >= a->cur_sec + SM_AGEING_SLOTS) {
+	if (now_sec >= a->cur_sec + SM_AGEING_SLOTS) {
 		for (uint32_t w = 0; w < SM_AGEING_SLOTS; w++)
 			take_slot(a, sess, w);
 		a->cur_sec = now_sec;

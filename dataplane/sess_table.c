@@ -5,6 +5,7 @@
 
 #include <rte_errno.h>
 #include <rte_hash.h>
+#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #include "sessmon/sess_table.h"
@@ -15,6 +16,23 @@
  * always below capacity and can index the record array directly.
  */
 
+/* Bytes allocated from DPDK's heaps, all sockets: the table's footprint is
+ * what creating it took (the hash's buckets, key store, free-slot rings and
+ * RCU defer queue are sized inside rte_hash, not by a formula of ours). */
+static uint64_t
+heap_allocated(void)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int i = 0; i < rte_socket_count(); i++) {
+		struct rte_malloc_socket_stats st;
+
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0)
+			sum += st.heap_allocsz_bytes;
+	}
+	return sum;
+}
+
 struct sm_sess_table *
 sm_sess_table_create(const char *name, uint32_t capacity, struct rte_rcu_qsbr *rcu,
 		     int socket)
@@ -24,6 +42,9 @@ sm_sess_table_create(const char *name, uint32_t capacity, struct rte_rcu_qsbr *r
 		.entries = capacity,
 		.key_len = sizeof(struct sm_sess_key),
 		.socket_id = socket,
+		/* Keys arrive with sm_tuple_hash() computed by the parser;
+		 * the hash function is named for rte_hash's own uses. */
+		.hash_func = rte_hash_crc,
 		/* LF: the control thread reads while the worker writes.
 		 * EXT_TABLE: a full cuckoo path must not fail an add while
 		 * positions are free; the table holds exactly `capacity`. */
@@ -40,6 +61,7 @@ sm_sess_table_create(const char *name, uint32_t capacity, struct rte_rcu_qsbr *r
 		.max_reclaim_size = 64,
 	};
 	struct sm_sess_table *t;
+	uint64_t heap_before = heap_allocated();
 
 	if (name == NULL || capacity < 8 || capacity > (1u << 30) || rcu == NULL) {
 		rte_errno = EINVAL;
@@ -64,6 +86,7 @@ sm_sess_table_create(const char *name, uint32_t capacity, struct rte_rcu_qsbr *r
 		goto fail;
 	}
 	t->capacity = capacity;
+	t->mem_bytes = heap_allocated() - heap_before;
 	return t;
 fail:
 	sm_sess_table_free(t);
@@ -100,8 +123,8 @@ sm_sess_table_add(struct sm_sess_table *t, const struct sm_sess_key *key, uint32
 {
 	int32_t pos = rte_hash_add_key_with_hash(t->h, key, hash);
 
-	if (pos < 0)
-		return pos == -ENOSPC ? -ENOSPC : pos;
+	if (pos >= 0)
+		__atomic_store_n(&t->n_live, t->n_live + 1, __ATOMIC_RELAXED);
 	return pos;
 }
 
@@ -116,7 +139,8 @@ sm_sess_table_del(struct sm_sess_table *t, uint32_t slot)
 	/* Readers test the serial after copying a record: clearing it
 	 * before the key goes makes a half-deleted session invisible. */
 	__atomic_store_n(&s->serial, 0, __ATOMIC_RELEASE);
-	rte_hash_del_key_with_hash(t->h, &key, sm_tuple_hash(&key));
+	if (rte_hash_del_key_with_hash(t->h, &key, sm_tuple_hash(&key)) >= 0)
+		__atomic_store_n(&t->n_live, t->n_live - 1, __ATOMIC_RELAXED);
 }
 
 int
@@ -133,23 +157,11 @@ sm_sess_table_key(const struct sm_sess_table *t, uint32_t slot, struct sm_sess_k
 uint32_t
 sm_sess_table_count(const struct sm_sess_table *t)
 {
-	return (uint32_t)rte_hash_count(t->h);
+	return __atomic_load_n(&t->n_live, __ATOMIC_RELAXED);
 }
 
 uint64_t
 sm_sess_table_bytes_per_session(const struct sm_sess_table *t)
 {
-	/* What rte_cuckoo_hash allocates per entry in this configuration:
-	 * a key-store slot (key + data pointer), the main and extendable
-	 * buckets (64-byte buckets of 8 entries each, rounded up to a power
-	 * of two), the free-slot rings and the RCU defer queue element
-	 * (position + token). Computed, not measured: tools/bench measures. */
-	uint64_t n = t->capacity;
-	uint64_t pow2 = rte_align64pow2(n);
-	uint64_t key_slot = RTE_ALIGN_CEIL(sizeof(struct sm_sess_key) + sizeof(void *), 8);
-	uint64_t buckets = 2 * (pow2 / 8) * 64;
-	uint64_t rings = 2 * rte_align64pow2(n + 1) * sizeof(uint32_t);
-	uint64_t dq = rte_align64pow2(n + 1) * (sizeof(uint32_t) + sizeof(uint64_t));
-
-	return sizeof(struct sm_session) + key_slot + (buckets + rings + dq) / n;
+	return t->mem_bytes / t->capacity;
 }

@@ -47,9 +47,11 @@ void sm_ageing_link(struct sm_ageing *a, struct sm_session *sess, uint32_t slot,
 void sm_ageing_unlink(struct sm_ageing *a, struct sm_session *sess, uint32_t slot);
 
 /**
- * Collect up to @p n sessions whose expiry is at or before @p now_us; they
- * are unlinked and their slots written to @p out. Sessions found alive are
- * moved to the slot of their real expiry.
+ * Collect up to @p n sessions that have expired by @p now_us; they are
+ * unlinked and their slots written to @p out. A second's slot is taken once
+ * that second is entirely past, so a session is collected up to one second
+ * after its expiry (never before it). Sessions found alive are moved to the
+ * slot of their real expiry.
  * @param budget  sessions examined at most in this call (bounds the work)
  * @return the number of slots written to @p out
  */

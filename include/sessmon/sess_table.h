@@ -31,6 +31,11 @@ struct sm_sess_table {
 	struct rte_hash *h;          /**< key -> position */
 	struct sm_session *sess;     /**< records, indexed by position */
 	uint32_t capacity;           /**< sessions the table holds */
+	/** Live sessions: rte_hash_count() would also count deleted keys
+	 * whose positions wait for an RCU grace period. Owning worker
+	 * writes, any thread reads. */
+	uint32_t n_live;
+	uint64_t mem_bytes;          /**< DPDK heap bytes its creation took */
 };
 
 /**
@@ -60,8 +65,11 @@ int32_t sm_sess_table_lookup(const struct sm_sess_table *t,
 			     const struct sm_sess_key *key, uint32_t hash);
 
 /**
- * Add a key. @return its position (its record is not initialised), or
- * -ENOSPC when the table is full. Owning worker.
+ * Add a key that is not in the table (the caller looked it up). @return its
+ * position (its record is not initialised), or -ENOSPC when the table is
+ * full: positions freed less than an RCU grace period ago are not free yet,
+ * so a full table stays full while a control-thread reader is online.
+ * Owning worker.
  */
 int32_t sm_sess_table_add(struct sm_sess_table *t,
 			  const struct sm_sess_key *key, uint32_t hash);
@@ -83,7 +91,11 @@ int sm_sess_table_key(const struct sm_sess_table *t, uint32_t slot,
 /** Live sessions. Any thread (a moment's value). */
 uint32_t sm_sess_table_count(const struct sm_sess_table *t);
 
-/** Bytes of memory the table holds per session of capacity. Any thread. */
+/**
+ * Bytes of memory the table holds per session of capacity, measured as the
+ * growth of DPDK's heaps while it was created (created while nothing else
+ * allocates). Any thread.
+ */
 uint64_t sm_sess_table_bytes_per_session(const struct sm_sess_table *t);
 
 #endif /* SESSMON_SESS_TABLE_H */

@@ -63,7 +63,9 @@ struct sm_session {
 
 _Static_assert(sizeof(struct sm_session) == 128, "a session must stay two cache lines");
 
-/** Session flag: an ICMP/other session created by a reply-type packet. */
+/** Session flag: originator and responder were swapped because the TCP
+ * SYN came from the side first seen as the responder (a capture that began
+ * mid-handshake). */
 #define SM_SF_FLIPPED 0x01
 
 /**
