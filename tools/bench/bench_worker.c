@@ -256,7 +256,8 @@ bench_scale(uint32_t n_sess, struct rte_rcu_qsbr *rcu, const struct sm_timers *t
 	free(seq);
 }
 
-/* Heap bytes a table of @capacity sessions takes, per session. */
+/* Heap bytes a worker for @capacity sessions takes (table, wheel, rings),
+ * per session; beside it the table's own share. */
 static void
 bench_memory(struct rte_rcu_qsbr *rcu, const struct sm_timers *t)
 {
@@ -268,7 +269,7 @@ bench_memory(struct rte_rcu_qsbr *rcu, const struct sm_timers *t)
 	w = worker_new(rcu, t, capacity);
 	rte_malloc_get_socket_stats((int)rte_socket_id(), &b);
 	printf("session_record_bytes %zu\n", sizeof(struct sm_session));
-	printf("bytes_per_session_computed %" PRIu64 "\n", sm_sess_table_bytes_per_session(w->tbl));
+	printf("bytes_per_session_table %" PRIu64 "\n", sm_sess_table_bytes_per_session(w->tbl));
 	printf("bytes_per_session_measured %.1f\n",
 	       (double)(b.heap_allocsz_bytes - a.heap_allocsz_bytes) / capacity);
 	sm_worker_free(w);
