@@ -7,6 +7,7 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_pause.h>
+#include <rte_prefetch.h>
 
 #include "sessmon/pkt.h"
 #include "sessmon/worker.h"
@@ -208,6 +209,11 @@ sm_worker_burst(struct sm_worker *w, struct rte_mbuf **pkts, unsigned int n)
 	RTE_ASSERT(n <= SM_WORKER_BURST);
 	if (n == 0)
 		return;
+	/* The metadata was written on the ingress core and the records are
+	 * spread over the whole table: start every miss of the burst at
+	 * once rather than one after another. */
+	for (unsigned int i = 0; i < n; i++)
+		rte_prefetch0(sm_pkt_meta(pkts[i]));
 	for (unsigned int i = 0; i < n; i++) {
 		const struct sm_pkt_meta *pm = sm_pkt_meta(pkts[i]);
 
@@ -215,6 +221,13 @@ sm_worker_burst(struct sm_worker *w, struct rte_mbuf **pkts, unsigned int n)
 		hashes[i] = pm->hash;
 	}
 	sm_sess_table_lookup_bulk(w->tbl, keys, hashes, n, slots);
+	for (unsigned int i = 0; i < n; i++)
+		if (slots[i] >= 0) {
+			const struct sm_session *r = &w->tbl->sess[slots[i]];
+
+			rte_prefetch0(r);
+			rte_prefetch0((const char *)r + RTE_CACHE_LINE_SIZE);
+		}
 	for (unsigned int i = 0; i < n; i++) {
 		const struct sm_pkt_meta *pm = sm_pkt_meta(pkts[i]);
 

@@ -278,22 +278,30 @@ bench_memory(struct rte_rcu_qsbr *rcu, const struct sm_timers *t)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = { argv[0], "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry",
-			"-l", "0", "-m", "4096", "--log-level=*:error", NULL };
+	/* 4 KiB pages by default (as the tests and the offline mode run);
+	 * --huge uses the machine's 2 MiB hugepages, as a live deployment
+	 * would: at 1M sessions the TLB reach decides much of the cost. */
+	char *small[] = { argv[0], "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry",
+			  "-l", "0", "-m", "4096", "--log-level=*:error", NULL };
+	char *huge[] = { argv[0], "--in-memory", "--no-pci", "--no-telemetry",
+			 "-l", "0", "--log-level=*:error", NULL };
+	bool use_huge = argc == 3 && strcmp(argv[1], "--huge") == 0;
 	struct sm_timers t;
 	struct rte_rcu_qsbr *rcu;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s CAPTURE\n", argv[0]);
+	if (argc != 2 && !use_huge) {
+		fprintf(stderr, "usage: %s [--huge] CAPTURE\n", argv[0]);
 		return 1;
 	}
-	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0)
+	if ((use_huge ? rte_eal_init((int)RTE_DIM(huge) - 1, huge) :
+			rte_eal_init((int)RTE_DIM(small) - 1, small)) < 0)
 		rte_exit(EXIT_FAILURE, "EAL init failed\n");
 	sm_timers_default(&t);
 	rcu = rcu_new();
 	printf("tsc_hz %" PRIu64 "\n", rte_get_tsc_hz());
+	printf("hugepages %d\n", use_huge);
 	bench_memory(rcu, &t);
-	bench_capture(argv[1], rcu, &t);
+	bench_capture(argv[argc - 1], rcu, &t);
 	bench_scale(1000, rcu, &t);
 	bench_scale(100000, rcu, &t);
 	bench_scale(1000000, rcu, &t);

@@ -5,7 +5,8 @@
 
 1. offline: `sessmon -r FILE` against Debian's `ndpiReader -i FILE` (a peer that
    also tracks flows and reads TLS metadata): packets per second of wall time,
-   whole process, median of N runs each.
+   whole process, and each program's own processing rate (start-up excluded:
+   sessmon's --stats, ndpiReader's "nDPI throughput"), median of N runs each.
 2. in memory: sessmon with one worker reading the capture from memory
    (net_pcap infinite_rx=1) against `dpdk-testpmd --forward-mode=rxonly` on the
    same vdev (the raw receive limit): packets per second, median of N runs.
@@ -51,15 +52,19 @@ def timed(cmd):
 
 
 def offline(cap, packets, runs):
-    ours, theirs, internal = [], [], []
+    ours, theirs, internal, theirs_internal = [], [], [], []
     for _ in range(runs):
         t, p = timed([SESSMON, "-r", cap, "--stats"])
         ours.append(packets / t)
         m = re.search(r"([0-9]+) packets/s", p.stderr)
         internal.append(float(m.group(1)) if m else 0.0)
-        t, _ = timed(["ndpiReader", "-q", "-i", cap])
+        t, p = timed(["ndpiReader", "-i", cap])
         theirs.append(packets / t)
-    return statistics.median(ours), statistics.median(theirs), statistics.median(internal)
+        # ndpiReader's own processing rate, start-up excluded, as sessmon's
+        m = re.search(r"nDPI throughput:\s+([0-9.]+) ([KM]) pps", p.stdout)
+        theirs_internal.append(float(m.group(1)) * {"K": 1e3, "M": 1e6}[m.group(2)] if m else 0.0)
+    return (statistics.median(ours), statistics.median(theirs), statistics.median(internal),
+            statistics.median(theirs_internal))
 
 
 def testpmd_rate(cap, mbufs, seconds):
@@ -114,9 +119,11 @@ def main():
     packets = capture_packets(a.capture)
     print(f"capture: {a.capture}, {packets} packets, {os.path.getsize(a.capture)} bytes")
 
-    s, n, internal = offline(a.capture, packets, a.runs)
+    s, n, si, ni = offline(a.capture, packets, a.runs)
     print(f"offline   sessmon {s:12.0f} pkt/s   ndpiReader {n:12.0f} pkt/s   ratio {s / n:.2f}"
-          f"   (sessmon's own rate without EAL start-up: {internal:.0f} pkt/s)")
+          f"   (whole process, wall clock)")
+    print(f"offline   sessmon {si:12.0f} pkt/s   ndpiReader {ni:12.0f} pkt/s   ratio {si / ni:.2f}"
+          f"   (each one's own processing rate, start-up excluded)")
     s, t = in_memory(a.capture, packets, a.runs, a.seconds)
     print(f"in memory sessmon {s:12.0f} pkt/s   testpmd rxonly {t:9.0f} pkt/s   ratio {s / t:.2f}")
     w = worker_figures(a.capture)
