@@ -12,7 +12,7 @@
    same vdev (the raw receive limit): packets per second, median of N runs.
 3. bench_worker: cycles per packet of the parse stage and of the worker stage on
    the capture, the worker's cost at 1k, 100k and 1M live sessions, bytes per
-   session.
+   session; with 4 KiB pages, then (root) again on 2 MiB hugepages.
 
 Timing is never asserted: this prints figures and ratios (the machines are
 small and noisy; medians and ratios are what to compare). Without --capture
@@ -98,11 +98,38 @@ def in_memory(cap, packets, runs, seconds):
     return statistics.median(ours), statistics.median(raw)
 
 
-def worker_figures(cap):
-    p = run([BENCH_WORKER, cap])
+def worker_figures(cap, huge):
+    p = run([BENCH_WORKER, *(["--huge"] if huge else []), cap])
     if p.returncode != 0:
         sys.exit("bench_worker failed:\n" + p.stderr[-800:])
     return dict(line.split(" ", 1) for line in p.stdout.strip().splitlines())
+
+
+def hugepages_ready(mib):
+    """Reserve @mib of 2 MiB hugepages if root; True when they are there."""
+    path = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+    want = mib // 2
+    try:
+        with open(path) as f:
+            if int(f.read()) >= want:
+                return True
+        with open(path, "w") as f:
+            f.write(str(want))
+        with open(path) as f:
+            return int(f.read()) >= want
+    except OSError:
+        return False
+
+
+def print_worker(w, label):
+    hz = float(w["tsc_hz"])
+    print(f"worker    [{label}] {w['worker_cycles_per_packet']} cycles/pkt, parse stage"
+          f" {w['parse_cycles_per_packet']} cycles/pkt, on {w['capture_datagrams']} datagrams,"
+          f" TSC {hz / 1e9:.2f} GHz")
+    c1k = float(w["worker_cycles_per_packet_at_1000_sessions"])
+    c1m = float(w["worker_cycles_per_packet_at_1000000_sessions"])
+    print(f"scaling   [{label}] 1k {c1k:.1f}   100k {w['worker_cycles_per_packet_at_100000_sessions']}"
+          f"   1M {c1m:.1f} cycles/pkt   1M/1k {c1m / c1k:.2f}")
 
 
 def main():
@@ -126,14 +153,12 @@ def main():
           f"   (each one's own processing rate, start-up excluded)")
     s, t = in_memory(a.capture, packets, a.runs, a.seconds)
     print(f"in memory sessmon {s:12.0f} pkt/s   testpmd rxonly {t:9.0f} pkt/s   ratio {s / t:.2f}")
-    w = worker_figures(a.capture)
-    hz = float(w["tsc_hz"])
-    print(f"worker    {w['worker_cycles_per_packet']} cycles/pkt (parse stage {w['parse_cycles_per_packet']})"
-          f" on {w['capture_datagrams']} datagrams, TSC {hz / 1e9:.2f} GHz")
-    c1k = float(w["worker_cycles_per_packet_at_1000_sessions"])
-    c1m = float(w["worker_cycles_per_packet_at_1000000_sessions"])
-    print(f"scaling   1k {c1k:.1f}   100k {w['worker_cycles_per_packet_at_100000_sessions']}"
-          f"   1M {c1m:.1f} cycles/pkt   1M/1k {c1m / c1k:.2f}")
+    w = worker_figures(a.capture, False)
+    print_worker(w, "4 KiB pages")
+    if hugepages_ready(3072):
+        print_worker(worker_figures(a.capture, True), "2 MiB hugepages")
+    else:
+        print("worker    [2 MiB hugepages] skipped: cannot reserve 3 GiB of hugepages (not root?)")
     print(f"memory    {w['bytes_per_session_measured']} bytes/session measured"
           f" (whole worker; the table {w['bytes_per_session_table']}, of which the record {w['session_record_bytes']})")
 
