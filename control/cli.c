@@ -130,8 +130,9 @@ is_blank(char c)
 }
 
 /*
- * Split @line into words with FortiOS's quoting: "..." keeps blanks in a
- * word, a backslash takes the next character as it is (inside quotes too).
+ * Split @line into words with FortiOS's quoting: "..." or '...' keeps
+ * blanks in a word (the other quote character is plain inside), a
+ * backslash takes the next character as it is (inside quotes too).
  * With @buf NULL only count; else store each word, NUL-terminated, in @buf
  * (never longer than the line) and point @argv at it.
  * @return the number of words, or -1 when the line ends inside quotes or
@@ -144,7 +145,7 @@ split(const char *line, char *buf, const char **argv)
 	ptrdiff_t n = 0;
 
 	for (;;) {
-		bool quoted = false;
+		char quote = '\0';
 
 		while (is_blank(*p))
 			p++;
@@ -152,9 +153,9 @@ split(const char *line, char *buf, const char **argv)
 			return n;
 		if (buf != NULL)
 			argv[n] = buf;
-		for (; *p != '\0' && (quoted || !is_blank(*p)); p++) {
-			if (*p == '"') {
-				quoted = !quoted;
+		for (; *p != '\0' && (quote != '\0' || !is_blank(*p)); p++) {
+			if ((quote == '\0' && (*p == '"' || *p == '\'')) || *p == quote) {
+				quote = quote == '\0' ? *p : '\0';
 				continue;
 			}
 			if (*p == '\\' && *++p == '\0')
@@ -162,7 +163,7 @@ split(const char *line, char *buf, const char **argv)
 			if (buf != NULL)
 				*buf++ = *p;
 		}
-		if (quoted)
+		if (quote != '\0')
 			return -1;
 		if (buf != NULL)
 			*buf++ = '\0';

@@ -344,6 +344,11 @@ static const struct {
 	{ "diag sys session \"list x\"", PARSE_ERROR("list x"), -61 },
 	{ "diag sys session filter dport \\\"22", VALUE_ERROR("\"22"), -8 },
 	{ "diag sys session filter dport 2\\ 2", VALUE_ERROR("2 2"), -8 },
+	/* single quotes group too, and each quote is plain inside the other */
+	{ "diag sys session 'list x'", PARSE_ERROR("list x"), -61 },
+	{ "diag sys session filter dport '\"22'", VALUE_ERROR("\"22"), -8 },
+	{ "diag sys session filter dport \"'22\"", VALUE_ERROR("'22"), -8 },
+	{ "diag sys session filter src '10.0.0.1", INCOMPLETE, -160 },
 };
 
 static void
