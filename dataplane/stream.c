@@ -37,7 +37,7 @@ struct chunk {
 #define CHUNK_DATA ((uint32_t)sizeof(((struct chunk *)0)->data))
 
 _Static_assert(offsetof(struct chunk, data) == CHUNK_HDR, "chunk header size");
-_Static_assert(sizeof(struct chunk) == SM_STREAM_CHUNK_SIZE, "a chunk is SM_STREAM_CHUNK_SIZE bytes");
+_Static_assert(sizeof(struct chunk) == SM_STREAM_CHUNK_SIZE, "a chunk is one element");
 
 enum dir_state {
 	DIR_IDLE = 0, /* nothing seen that fixes the start */
@@ -287,15 +287,19 @@ src_at(const struct src *src, uint64_t o, uint32_t *n)
 	return rte_pktmbuf_mtod_offset(m, const uint8_t *, moff);
 }
 
+/* Copy payload bytes [o, o + n) to @p q, or compare them with it.
+ * @return false if compared and different */
 static bool
-src_equal(const struct src *src, uint64_t o, const uint8_t *q, uint32_t n)
+src_move(const struct src *src, uint64_t o, uint8_t *q, uint32_t n, bool copy)
 {
 	while (n > 0) {
 		uint32_t k;
 		const uint8_t *p = src_at(src, o, &k);
 
 		k = RTE_MIN(k, n);
-		if (memcmp(p, q, k) != 0)
+		if (copy)
+			memcpy(q, p, k);
+		else if (memcmp(p, q, k) != 0)
 			return false;
 		o += k;
 		q += k;
@@ -304,27 +308,12 @@ src_equal(const struct src *src, uint64_t o, const uint8_t *q, uint32_t n)
 	return true;
 }
 
-static void
-src_copy(const struct src *src, uint64_t o, uint8_t *q, uint32_t n)
-{
-	while (n > 0) {
-		uint32_t k;
-		const uint8_t *p = src_at(src, o, &k);
-
-		k = RTE_MIN(k, n);
-		memcpy(q, p, k);
-		o += k;
-		q += k;
-		n -= k;
-	}
-}
-
 /* Bytes [pos, pos + n) of the segment fall on held chunk @p c. */
 static void
-overlap(const struct src *src, const struct chunk *c, uint64_t pos, uint32_t n, struct walk *w)
+overlap(const struct src *src, struct chunk *c, uint64_t pos, uint32_t n, struct walk *w)
 {
 	w->covered += n;
-	if (!w->differ && !src_equal(src, pos, c->data + (pos - c->off), n)) {
+	if (!w->differ && !src_move(src, pos, c->data + (pos - c->off), n, false)) {
 		w->differ = true;
 		w->diff_off = pos;
 	}
@@ -355,7 +344,7 @@ store(const struct ctx *x, const struct src *src, struct chunk **prevp, uint64_t
 			*link = c;
 		}
 		n = (uint32_t)RTE_MIN((uint64_t)(CHUNK_DATA - c->len), stop - pos);
-		src_copy(src, pos, c->data + c->len, n);
+		src_move(src, pos, c->data + c->len, n, true);
 		c->len = (uint16_t)(c->len + n);
 		pos += n;
 		prev = c;
@@ -403,7 +392,7 @@ in_order(const struct ctx *x, const struct src *src, uint64_t end, struct walk *
 	struct dir *d = x->d;
 
 	while (d->state == DIR_OPEN && d->cur < end) {
-		const struct chunk *c = d->held;
+		struct chunk *c = d->held;
 		uint64_t pos = d->cur;
 
 		if (c != NULL && c->off == pos) {
@@ -600,7 +589,7 @@ ack_peer(const struct ctx *x, uint32_t ack)
 	maybe_finish(x);
 }
 
-/* RFC 9293 §3.10.7: a RST is valid within the window; it ends the
+/* RFC 9293 §3.10.7.4: a RST is valid within the window; it ends the
  * connection, so both streams. */
 static void
 rst(struct sm_stream_pool *sp, struct sm_stream *st, const struct sm_stream_seg *seg, void *arg)

@@ -20,13 +20,13 @@
  * port's pool) until the hole before it fills. A hole is skipped, reported as
  * a gap, when it cannot be filled any more: the peer acknowledged past it, a
  * RST came, the session ends (sm_stream_flush()), or holding more would pass
- * a bound. A FIN fixes where the stream ends; it does not give up on the
- * holes before it, since a FIN can overtake the last data in a capture (a
- * hole before a FIN goes when the peer acknowledges the FIN, on a RST or at
- * session end). The bounds are on chunk memory: per
- * direction (sm_stream_params.dir_bytes) and per worker (the pool,
- * sm_stream_params.worker_bytes); a hit is counted both in the direction's
- * statistics and in the pool's.
+ * a bound. A FIN fixes where the stream ends (bytes past it are dropped) but
+ * does not give up on the holes before it: a FIN can overtake the last data
+ * in a capture, so those holes wait for the FIN's acknowledgement, a RST or
+ * the session's end. A RST's own payload is not stream data. The bounds are
+ * on chunk memory: per direction (sm_stream_params.dir_bytes) and per worker
+ * (the pool, sm_stream_params.worker_bytes); a hit is counted both in the
+ * direction's statistics and in the pool's.
  *
  * Overlaps: where a segment covers bytes still held, the held (first seen)
  * version wins and the two are compared; a difference is reported once per
@@ -40,8 +40,8 @@
  * sequence number costs nothing.
  *
  * Memory: a stream (both directions) is 256 bytes, taken from the pool's
- * object mempool only for sessions that need reassembly; the session record
- * keeps a pointer or index to it. A chunk is SM_STREAM_CHUNK_SIZE bytes.
+ * object mempool only for the sessions that need reassembly (the 128-byte
+ * session record does not hold it). A chunk is SM_STREAM_CHUNK_SIZE bytes.
  *
  * Threads: a pool and its streams belong to one worker lcore; every
  * function below is for that lcore only, except sm_stream_pool_create() and

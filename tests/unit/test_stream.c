@@ -19,6 +19,12 @@
  *   X<off>/<old>/<new>    inconsistent retransmission
  *   E<why><off>           end (fin, rst, session)
  *
+ * Single tests cover the bounds with larger segments, freeing with held
+ * chunks, the pool's limits and arguments, the burst call and segments read
+ * from parsed mbufs (a chain among them). The last group runs real captures
+ * from ../shared/traces ($SM_SHARED; skipped without it) and compares every
+ * TCP stream with tshark's reassembly of it.
+ *
  * Every test ends by freeing its streams and checking, through the chunk
  * mempool itself, that every chunk is back.
  */
@@ -33,6 +39,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <pcap/pcap.h>
 
 #include <rte_errno.h>
 #include <rte_mempool.h>
@@ -58,7 +66,7 @@
 #define TEST_DIR_BYTES (8 * SM_STREAM_CHUNK_SIZE)
 #define TEST_STREAMS 4
 #define MAX_STEPS 12
-#define DATA_MAX 8192
+#define DATA_MAX 16384
 
 static struct rte_mempool *mbufs;
 
@@ -153,11 +161,11 @@ struct fx {
 };
 
 static struct sm_stream_pool *
-make_pool(uint32_t dir_bytes, uint32_t worker_bytes)
+make_pool(uint32_t streams, uint32_t dir_bytes, uint32_t worker_bytes)
 {
 	struct sm_stream_params p = {
 		.ops = &rec_ops,
-		.streams = TEST_STREAMS,
+		.streams = streams,
 		.dir_bytes = dir_bytes,
 		.worker_bytes = worker_bytes,
 		.id = 0,
@@ -187,7 +195,7 @@ fixture(uint32_t dir_bytes, uint32_t worker_bytes, const void *row)
 {
 	struct fx *f = test_calloc(1, sizeof(*f));
 
-	f->sp = make_pool(dir_bytes, worker_bytes);
+	f->sp = make_pool(TEST_STREAMS, dir_bytes, worker_bytes);
 	f->st = sm_stream_create(f->sp);
 	assert_non_null(f->st);
 	f->row = row;
@@ -1028,6 +1036,248 @@ test_seg_from_mbuf(void **state)
 	rte_pktmbuf_free(m2);
 }
 
+/* ------------------------------------------------------------------ */
+/* real captures against tshark */
+
+/*
+ * Every TCP session with payload in these captures, its two byte streams as
+ * tshark 4.0.17 reassembles them: "tshark -r TRACE -qz follow,tcp,raw,N",
+ * the hex lines of each node concatenated (node A is tshark's node 0), and
+ * the SHA-256 of those bytes. Sessions are found by their port pair. For
+ * zeek_http_get and zeek_wikipedia_http_dns, Zeek's conn.log in
+ * ../shared/traces/expected/thirdparty/zeek gives the same byte counts
+ * (orig_bytes, resp_bytes) and missed_bytes 0: no gap is expected in these.
+ */
+static const struct follow {
+	const char *trace;
+	uint16_t port_a, port_b;
+	uint32_t len_a;
+	const char *sha_a;
+	uint32_t len_b;
+	const char *sha_b;
+	uint64_t gap_a, gap_b;
+} follows[] = {
+	{ "zeek_http_get", 59856, 80,
+	  136, "2bb0935aa9b1c1b327153d812459d15fd711f88431c0b230616649065845c5ae",
+	  5007, "8e1f2b1949b51fbe89de6f66ed037f10bda908f737cbb3551ff03940d8c80610", 0, 0 },
+	{ "zeek_tcp_ooo_ctu", 888, 64702,
+	  13, "7d362601bff844a40fe1dba62e1bd4a44a56cebe620e36987a7eb7969b22490e",
+	  0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 0, 0 },
+	{ "zeek_tls12_ecdhe", 56981, 443,
+	  420, "9a568f89ec3c3f970f2990bc09f4ec17a88ed3b27cbd0fd836d7dc4ebace0908",
+	  4673, "f0ed894f850d711f50db425ff4ae0755bc7ff586343cd268f18cb142a87bef70", 0, 0 },
+	{ "zeek_wikipedia_http_dns", 35634, 80,
+	  463, "c67cd380afd82ba37f7a40d5df75a21bb7cd8b55d2ef54de6a7f3858011fe10d",
+	  350, "1556a969ba7b5edfabaff81828213456dbbf00a91cfaa7208c98ea7eb59117d5", 0, 0 },
+	{ "zeek_wikipedia_http_dns", 48649, 80,
+	  525, "511934c501013371b366e9ab812cba5b43ef4bbd7c7f2f494d5b149476ec8a75",
+	  232, "c0581ed5ad05cf7df109165f52c27ae8602d658cf62d4d162b96addd7a2eb9c1", 0, 0 },
+	{ "zeek_wikipedia_http_dns", 49996, 80,
+	  1171, "dc75245af1b2998b1fb9c33c95c24ca55420fc3315455bf284ecbef4deaa51c8",
+	  733, "73e30fd0a8329a4e3a61912fe8bb0a7581fd4026b3e7fab0f00b568b620b3370", 0, 0 },
+	{ "zeek_wikipedia_http_dns", 49997, 80,
+	  1125, "dd94902ed387863ddc83fc288618ab6a5741ba83486a53568505395094fc0f7d",
+	  734, "dd0563468adbdba9f3d1a76b5d5adc44f9366fe907a5bec38733a47792403630", 0, 0 },
+	{ "zeek_wikipedia_http_dns", 49998, 80,
+	  1130, "dbec98481891cd2e2256ccff7afa58dc69ca4d3f490de62d191dc2d673b13cdf",
+	  734, "9082b221a33cf65e103e7923e2d0ad11024b840c03229a0aceba5103062be9b6", 0, 0 },
+	{ "zeek_wikipedia_http_dns", 49999, 80,
+	  1137, "1afed3814596c718b05edf4cc5b2d9c81a2795bcb979a43ee50080eaeabf4013",
+	  733, "5385f9f3eba703c869cebe660fbccb6117d3b872ff2a8ce77c3b39464f12a830", 0, 0 },
+	{ "zeek_wikipedia_http_dns", 50000, 80,
+	  1148, "0b553141250f78eb54447eab53833d6d6406ea592b21f3c3e9928cec0f749d92",
+	  734, "ea7b0134427dada1b9806d822ebecbf5d473b7fc7c61c76da3c58fabc8f877bf", 0, 0 },
+	{ "zeek_wikipedia_http_dns", 50001, 80,
+	  1178, "a522372efe9835d7d53905306ac85ed2ce30e5a71728207e50ec2241ca4e288c",
+	  734, "d057d11d7939b46dc157c22ebee13a857c08eb1ea632bbc4f887becf617fac15", 0, 0 },
+	{ "zeek_wikipedia_http_dns", 35642, 80,
+	  534, "90d4b5ea495b24de9f889e4a03d5f803bd4d76d1af177417d91c0157017eef51",
+	  412, "ce4b064298ef05ab62ceec89e44faf87a7f5fcf96c80996e780397b24458b798", 0, 0 },
+	{ "ja4_latest_mixed", 52936, 443,
+	  9450, "352a1e058285b7a004f0d6418271bd91049d8d11acd7f2639f6fe0d74d906b13",
+	  4487, "d1eb6f1411f4965774c7e8ddbbd58bc294dfb0a31ddd2a0e3a2f431ba5876471", 0, 0 },
+	{ "ja4_latest_mixed", 52915, 443,
+	  325, "87ca026e15c0929904800163d86bc71b3cbbc6609586b84bfe49e0319374d8cc",
+	  323, "bb079d7d0c736bdef5bad98fbff17bdb3a7ac07f710c3387ee13e70d2b1e4e5c", 0, 0 },
+	{ "ja4_latest_mixed", 52937, 443,
+	  502, "1b5c16627dba764e42da1a937cb71fc99e27b7c9429ebb274c921c5555e8c6f4",
+	  4883, "da87c99b1a4dc458d7520192598171d433143527181ff529c40b0d5d32a812a8", 0, 0 },
+	{ "ja4_latest_mixed", 52203, 443,
+	  217, "d0fd38e6d94c49a8db629196b55e20d929ae69d7ce5141bd6f6564f1c0c1eb42",
+	  195, "a0193587a0f11ce58d69d308f66b3256f645c8407999255d8568639592ddec7f", 0, 0 },
+	{ "ja4_latest_mixed", 52938, 443,
+	  1353, "2f46968cec36fa664eeee728258dfaf1b5a23135fb1ed4b8f32cd1e456be669c",
+	  1588, "f40a4bf877553144b2bd447f0324b58113d24d9bbbde3cf49ee777f368129725", 0, 0 },
+	{ "ja4_latest_mixed", 52939, 80,
+	  391, "9269378316431df7d4679ee60e84ba0360cb8647238fd0437b97722628e2a871",
+	  270, "9ddc483c17c8b1bbd2d1ab60da729442bc7195d3cb03ed6077da51df693ca0ae", 0, 0 },
+	{ "ja4_latest_mixed", 443, 52930,
+	  31, "da9f0f9e7e33c4a655f6ddfb53093e4837b796798032e07b3934eafbc0020de8",
+	  0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 0, 0 },
+	{ "ja4_latest_mixed", 52940, 443,
+	  2537, "8a7aa74905ff124c9135f9fc66c259d502d852795fdbc200ee6a81694558793f",
+	  10008, "6c99f4925bf7ee14437a758549b88e3a1a89f87934858f783a152707a92b810e", 0, 0 },
+	{ "ja4_latest_mixed", 52941, 443,
+	  3162, "2e8d61273053907e26f4855f7b5c46c370e6f3bf2cd87ee1fab1726502b7e366",
+	  8018, "931107151b4b702e75332f78e98595f116b1ecb249e3f38164757aa85b9da5dd", 0, 0 },
+	{ "zeek_tls13_chrome_kyber", 13783, 443,
+	  1830, "f3f826c7d19e5a9ee47e2d09507f38152424bfa9fec3a767c49247b6d9b824c5",
+	  9045, "0af7d6e5dbf6d89639125eece0a1a4cc6cda9169c0ff0840bb91b589d4090d34", 0, 0 },
+	/* A 54-byte snap length cut every payload byte (tshark: frame.cap_len
+	 * 54, tcp.len up to 1446): nothing to follow, and all of it gaps, from
+	 * relative sequence number 1 to the highest segment end, 475 for the
+	 * client and 22881 + 903 = 23784 for the server. */
+	{ "zeek_tcp_retransmit_snaplen", 50368, 80,
+	  0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+	  0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 474, 23783 },
+};
+
+static const char *const traces[] = {
+	"zeek_http_get", "zeek_tcp_ooo_ctu", "zeek_tls12_ecdhe", "zeek_wikipedia_http_dns",
+	"ja4_latest_mixed", "zeek_tls13_chrome_kyber", "zeek_tcp_retransmit_snaplen",
+};
+
+#define TRACE_SESSIONS 16
+
+struct trace_sess {
+	struct sm_sess_key key;
+	struct sm_stream *st;
+	struct rec r;
+};
+
+/* A frame in a chain of mbufs of at most 2048 bytes each (captures taken
+ * with segmentation offload hold frames of several kilobytes). */
+static struct rte_mbuf *
+frame_mbuf(const uint8_t *p, uint32_t len)
+{
+	struct rte_mbuf *head = sm_test_mbuf(mbufs, p, RTE_MIN(len, 2048u));
+
+	for (uint32_t off = 2048; off < len; off += 2048)
+		assert_int_equal(rte_pktmbuf_chain(head, sm_test_mbuf(mbufs, p + off,
+								      RTE_MIN(len - off, 2048u))), 0);
+	return head;
+}
+
+static struct trace_sess *
+trace_session(struct fx *f, struct trace_sess *ts, unsigned int *n, const struct sm_sess_key *k)
+{
+	for (unsigned int i = 0; i < *n; i++)
+		if (memcmp(&ts[i].key, k, sizeof(*k)) == 0)
+			return &ts[i];
+	assert_true(*n < TRACE_SESSIONS);
+	ts[*n].key = *k;
+	ts[*n].st = sm_stream_create(f->sp);
+	assert_non_null(ts[*n].st);
+	return &ts[(*n)++];
+}
+
+/* Each TCP packet to its session's stream; the direction is the sending
+ * key endpoint. */
+static unsigned int
+feed_trace(struct fx *f, pcap_t *pc, struct trace_sess *ts)
+{
+	struct pcap_pkthdr *h;
+	const u_char *bytes;
+	unsigned int n = 0;
+
+	while (pcap_next_ex(pc, &h, &bytes) == 1) {
+		struct rte_mbuf *m = frame_mbuf(bytes, h->caplen);
+		struct sm_pkt_meta *pm = sm_pkt_meta(m);
+		struct sm_counters cnt = { 0 };
+		struct sm_stream_seg seg;
+
+		if (sm_parse_pkt(m, pm, &cnt) == SM_PARSE_OK && pm->kind == SM_PKT_SESSION &&
+		    pm->key.proto == 6 && pm->key.kind == SM_KEY_L4) {
+			struct trace_sess *t = trace_session(f, ts, &n, &pm->key);
+
+			assert_int_equal(sm_stream_seg_from_mbuf(&seg, m,
+						(pm->flags & SM_PF_FROM_LO) ? 0 : 1), 0);
+			sm_stream_segment(f->sp, t->st, &seg, &t->r);
+		}
+		rte_pktmbuf_free(m);
+	}
+	return n;
+}
+
+static void
+expect_sha256(const uint8_t *p, uint32_t len, const char *hex)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len;
+	char got[2 * EVP_MAX_MD_SIZE + 1];
+
+	assert_int_equal(EVP_Digest(p, len, md, &md_len, EVP_sha256(), NULL), 1);
+	for (unsigned int i = 0; i < md_len; i++)
+		snprintf(got + 2 * i, 3, "%02x", md[i]);
+	assert_string_equal(got, hex);
+}
+
+static void
+expect_follow(const struct follow *fo, struct trace_sess *ts, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const struct sm_sess_key *k = &ts[i].key;
+		int a = k->port[0] == fo->port_a ? 0 : 1;
+
+		if (k->port[a] != fo->port_a || k->port[a ^ 1] != fo->port_b)
+			continue;
+		assert_int_equal(ts[i].r.n[a], fo->len_a);
+		expect_sha256(ts[i].r.data[a], ts[i].r.n[a], fo->sha_a);
+		assert_int_equal(ts[i].r.n[a ^ 1], fo->len_b);
+		expect_sha256(ts[i].r.data[a ^ 1], ts[i].r.n[a ^ 1], fo->sha_b);
+		assert_int_equal(sm_stream_stats(ts[i].st, a)->gap_bytes, fo->gap_a);
+		assert_int_equal(sm_stream_stats(ts[i].st, a ^ 1)->gap_bytes, fo->gap_b);
+		return;
+	}
+	fail_msg("%s: no session %u-%u", fo->trace, fo->port_a, fo->port_b);
+}
+
+static void
+test_trace(void **state)
+{
+	struct fx *f = *state;
+	const char *trace = f->row;
+	const char *root = getenv("SM_SHARED");
+	char path[1024], err[PCAP_ERRBUF_SIZE];
+	static struct trace_sess ts[TRACE_SESSIONS];
+	unsigned int n;
+	pcap_t *pc;
+
+	memset(ts, 0, sizeof(ts));
+
+	snprintf(path, sizeof(path), "%s/traces/%s.pcap", root != NULL ? root : "", trace);
+	pc = root != NULL ? pcap_open_offline(path, err) : NULL;
+	if (pc == NULL) {
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "ng");
+		pc = root != NULL ? pcap_open_offline(path, err) : NULL;
+	}
+	if (pc == NULL) {
+		print_message("SKIP: SM_SHARED not set or %s not found\n", trace);
+		skip();
+	}
+	n = feed_trace(f, pc, ts);
+	pcap_close(pc);
+	for (unsigned int i = 0; i < n; i++)
+		sm_stream_flush(f->sp, ts[i].st, &ts[i].r);
+	for (size_t i = 0; i < SM_ARRAY_SIZE(follows); i++)
+		if (strcmp(follows[i].trace, trace) == 0)
+			expect_follow(&follows[i], ts, n);
+	for (unsigned int i = 0; i < n; i++)
+		sm_stream_free(f->sp, ts[i].st);
+}
+
+/* A pool for a capture's sessions; no stream of its own. */
+static int
+setup_trace(void **state)
+{
+	struct fx *f = test_calloc(1, sizeof(*f));
+
+	f->sp = make_pool(TRACE_SESSIONS, TEST_DIR_BYTES, 8 * TEST_WORKER_BYTES);
+	f->row = *state;
+	*state = f;
+	return 0;
+}
+
 #define TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int
@@ -1043,6 +1293,7 @@ main(int argc, char **argv)
 		TEST(test_seg_from_mbuf),
 	};
 	struct CMUnitTest convs[SM_ARRAY_SIZE(rows)];
+	struct CMUnitTest captures[SM_ARRAY_SIZE(traces)];
 	int rc;
 
 	(void)argc;
@@ -1054,9 +1305,18 @@ main(int argc, char **argv)
 			.teardown_func = teardown,
 			.initial_state = (void *)(uintptr_t)&rows[i],
 		};
+	for (size_t i = 0; i < SM_ARRAY_SIZE(traces); i++)
+		captures[i] = (struct CMUnitTest){
+			.name = traces[i],
+			.test_func = test_trace,
+			.setup_func = setup_trace,
+			.teardown_func = teardown,
+			.initial_state = (void *)(uintptr_t)traces[i],
+		};
 	mbufs = sm_test_eal_init(argv[0], 64);
 	rc = cmocka_run_group_tests_name("stream conversations", convs, NULL, NULL);
 	rc += cmocka_run_group_tests_name("stream", singles, NULL, NULL);
+	rc += cmocka_run_group_tests_name("stream captures vs tshark", captures, NULL, NULL);
 	sm_test_eal_fini(mbufs);
 	return rc;
 }
