@@ -333,16 +333,55 @@ stat_report(const struct call *c, int (*put)(FILE *out, const struct sm_sess_sta
 	return rc < 0 ? backend_fail(c, rc) : put(c->out, &st);
 }
 
+/* FortiOS's block, then sessmon's own lines (its event and inspection
+ * counters have no FortiOS field). */
 static int
 cmd_stat(const struct call *c)
 {
-	return stat_report(c, sm_fgfmt_stat);
+	int rc = stat_report(c, sm_fgfmt_stat);
+
+	if (rc == 0 && c->cli->ops->stat_extra != NULL) {
+		rc = c->cli->ops->stat_extra(c->cli->arg, c->out);
+		if (rc < 0)
+			return backend_fail(c, rc);
+	}
+	return rc;
 }
 
 static int
 cmd_full_stat(const struct call *c)
 {
 	return stat_report(c, sm_fgfmt_full_stat);
+}
+
+/* `diagnose ips signature ...`: a sessmon without rules answers as a
+ * FortiGate without the IPS engine's data would, with a reason line. */
+static int
+sig_verb(const struct call *c, enum sm_cli_sig verb)
+{
+	int rc = c->cli->ops->sig != NULL ? c->cli->ops->sig(c->cli->arg, verb, c->out) : -ENOTSUP;
+
+	if (rc == -ENOTSUP)
+		fputs("no signature rules loaded (--rules FILE)\n", c->out);
+	return rc < 0 ? backend_fail(c, rc) : 0;
+}
+
+static int
+cmd_sig_list(const struct call *c)
+{
+	return sig_verb(c, SM_CLI_SIG_LIST);
+}
+
+static int
+cmd_sig_stat(const struct call *c)
+{
+	return sig_verb(c, SM_CLI_SIG_STAT);
+}
+
+static int
+cmd_sig_reload(const struct call *c)
+{
+	return sig_verb(c, SM_CLI_SIG_RELOAD);
 }
 
 /* ------------------------------------------------------------------ */
@@ -364,7 +403,18 @@ static const struct node sys_words[] = {
 	{ .word = "session6", NEXT(session_words), .family = 6 },
 };
 
+static const struct node signature_words[] = {
+	{ .word = "list", .run = cmd_sig_list },
+	{ .word = "reload", .run = cmd_sig_reload },
+	{ .word = "stat", .run = cmd_sig_stat },
+};
+
+static const struct node ips_words[] = {
+	{ .word = "signature", NEXT(signature_words) },
+};
+
 static const struct node diagnose_words[] = {
+	{ .word = "ips", NEXT(ips_words) },
 	{ .word = "sys", NEXT(sys_words) },
 };
 

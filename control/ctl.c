@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,7 +13,9 @@
 
 #include "sessmon/cli.h"
 #include "sessmon/ctl.h"
+#include "sessmon/inspect.h"
 #include "sessmon/sess_filter.h"
+#include "sessmon/sig_ctl.h"
 
 /* Slots read per RCU critical section: long enough to amortise going
  * online, short enough that a worker's reclamation never waits long. */
@@ -25,6 +29,7 @@ struct sm_ctl {
 	pthread_t thread;
 	uint64_t token;          /**< last barrier token sent */
 	uint64_t flush;          /**< clear commands since the last stat */
+	int reload;              /**< a reload was asked for (SIGHUP) */
 	int rc;
 };
 
@@ -90,11 +95,13 @@ read_view(struct sm_ctl *c, unsigned int wi, uint32_t slot, uint64_t now,
 	const struct sm_session *live = &t->sess[slot];
 	struct sm_session s;
 	struct sm_sess_key key;
+	struct sm_insp_info info;
 	uint32_t serial = __atomic_load_n(&live->serial, __ATOMIC_ACQUIRE);
 
 	if (serial == 0)
 		return false;
 	memcpy(&s, live, sizeof(s));
+	sm_inspect_info(s.insp, &info);
 	if (sm_sess_table_key(t, slot, &key) != 0 ||
 	    __atomic_load_n(&live->serial, __ATOMIC_ACQUIRE) != serial)
 		return false;
@@ -102,6 +109,7 @@ read_view(struct sm_ctl *c, unsigned int wi, uint32_t slot, uint64_t now,
 	if (sm_session_expiry(&s, c->p.timers) <= now)
 		return false;
 	sm_sess_view_build(v, &key, &s, c->p.timers, now, (uint16_t)wi, slot);
+	v->insp = info;
 	return true;
 }
 
@@ -292,10 +300,148 @@ cli_stat(void *arg, const struct sm_sess_filter *f, struct sm_sess_stat *st)
 	return sm_ctl_stat(arg, f, st);
 }
 
+/* The signature matchers' figures, summed over workers: open streams and
+ * their memory (bounded per worker), and what was matched or refused. */
+static int
+sig_stat_extra(const struct sm_ctl *c, FILE *out)
+{
+	struct sm_sig_stats sum = {0}, one;
+
+	if (c->p.sig == NULL)
+		return ferror(out) ? -EIO : 0;
+	for (unsigned int w = 0; w < c->p.n_workers; w++) {
+		sm_sig_worker_stats(c->p.workers[w]->sig, &one);
+		sum.streams_open += one.streams_open;
+		sum.stream_bytes += one.stream_bytes;
+		sum.open_failures += one.open_failures;
+		sum.bytes_scanned += one.bytes_scanned;
+		sum.matches += one.matches;
+		sum.filtered += one.filtered;
+		sum.depth_stops += one.depth_stops;
+	}
+	fprintf(out, "sessmon signatures: streams_open=%" PRIu64 " stream_bytes=%" PRIu64
+		" open_failures=%" PRIu64 " bytes_scanned=%" PRIu64 " matches=%" PRIu64
+		" filtered=%" PRIu64 " depth_stops=%" PRIu64 "\n", sum.streams_open,
+		sum.stream_bytes, sum.open_failures, sum.bytes_scanned, sum.matches, sum.filtered,
+		sum.depth_stops);
+	return ferror(out) ? -EIO : 0;
+}
+
+/*
+ * sessmon's lines after `session stat`: per event type, raised/dropped
+ * summed over workers (types never raised are left out), the writer's
+ * waits, and the inspection counters.
+ */
+static int
+cli_stat_extra(void *arg, FILE *out)
+{
+	struct sm_ctl *c = arg;
+	struct sm_ev_stats sum = {0}, one;
+	uint64_t insp[SM_INSPECT_CNT_MAX] = {0}, x[SM_INSPECT_CNT_MAX];
+	bool any = false;
+
+	for (unsigned int w = 0; w < c->p.n_workers; w++) {
+		const struct sm_worker *wk = c->p.workers[w];
+
+		if (wk->ev == NULL)
+			continue;
+		any = true;
+		sm_ev_ring_stats(wk->ev, &one);
+		for (unsigned int t = 0; t < SM_EV_MAX; t++) {
+			sum.raised[t] += one.raised[t];
+			sum.dropped[t] += one.dropped[t];
+		}
+		sum.waits += one.waits;
+		sm_inspect_counters(wk->insp, x);
+		for (unsigned int i = 0; i < SM_INSPECT_CNT_MAX; i++)
+			insp[i] += x[i];
+	}
+	if (c->p.ingress->ev != NULL) {
+		sm_ev_ring_stats(c->p.ingress->ev, &one);
+		for (unsigned int t = 0; t < SM_EV_MAX; t++) {
+			sum.raised[t] += one.raised[t];
+			sum.dropped[t] += one.dropped[t];
+		}
+		sum.waits += one.waits;
+	}
+	if (!any)
+		return 0;
+	fprintf(out, "sessmon events (raised/dropped): ring_waits=%" PRIu64 "\n", sum.waits);
+	for (unsigned int t = 0; t < SM_EV_MAX; t++)
+		if (sum.raised[t] != 0 || sum.dropped[t] != 0)
+			fprintf(out, "\t%s=%" PRIu64 "/%" PRIu64 "\n", sm_ev_info((enum sm_ev)t)->name,
+				sum.raised[t], sum.dropped[t]);
+	fputs("sessmon inspection:", out);
+	for (unsigned int i = 0; i < SM_INSPECT_CNT_MAX; i++)
+		fprintf(out, " %s=%" PRIu64, sm_inspect_cnt_name((enum sm_inspect_cnt)i), insp[i]);
+	fputc('\n', out);
+	return sig_stat_extra(c, out);
+	return ferror(out) ? -EIO : 0;
+}
+
+int
+sm_ctl_sig_reload(struct sm_ctl *c, FILE *out)
+{
+	struct sm_sig_swap swaps[SM_MAX_WORKERS];
+	int rc;
+
+	if (c->p.sig == NULL)
+		return -ENOTSUP;
+	rc = sm_sig_ctl_prepare(c->p.sig, swaps, out);
+	if (rc != 0)
+		return rc;
+	for (unsigned int wi = 0; wi < c->p.n_workers; wi++) {
+		struct sm_cmd cmd = { .type = SM_CMD_SIG_SWAP, .arg = (uintptr_t)&swaps[wi] };
+
+		send_cmd(c, c->p.workers[wi], &cmd);
+		barrier(c, c->p.workers[wi]);
+	}
+	sm_sig_ctl_commit(c->p.sig, swaps);
+	return 0;
+}
+
+void
+sm_ctl_request_reload(struct sm_ctl *c)
+{
+	__atomic_store_n(&c->reload, 1, __ATOMIC_RELAXED);
+}
+
+/* Between waits: a reload SIGHUP asked for, and old signature sets whose
+ * last stream has closed. */
+static void
+housekeeping(struct sm_ctl *c)
+{
+	if (c->p.sig == NULL)
+		return;
+	if (__atomic_exchange_n(&c->reload, 0, __ATOMIC_RELAXED))
+		sm_ctl_sig_reload(c, stderr);
+	sm_sig_ctl_reap(c->p.sig);
+}
+
+static int
+cli_sig(void *arg, enum sm_cli_sig verb, FILE *out)
+{
+	struct sm_ctl *c = arg;
+
+	if (c->p.sig == NULL)
+		return -ENOTSUP;
+	switch (verb) {
+	case SM_CLI_SIG_LIST:
+		return sm_sig_ctl_list(c->p.sig, out);
+	case SM_CLI_SIG_STAT:
+		return sm_sig_ctl_stat(c->p.sig, out);
+	case SM_CLI_SIG_RELOAD:
+		return sm_ctl_sig_reload(c, out);
+	}
+	return -EINVAL;
+}
+
 static const struct sm_cli_ops ctl_cli_ops = {
 	.walk = cli_walk,
 	.clear = cli_clear,
 	.stat = cli_stat,
+	.stat_extra = cli_stat_extra,
+	.sig = cli_sig,
 };
 
 /* The offline run's end: every packet read is processed, and every
@@ -303,8 +449,10 @@ static const struct sm_cli_ops ctl_cli_ops = {
 static void
 finish_input(struct sm_ctl *c)
 {
-	while (!__atomic_load_n(&c->p.ingress->done, __ATOMIC_ACQUIRE))
+	while (!__atomic_load_n(&c->p.ingress->done, __ATOMIC_ACQUIRE)) {
+		housekeeping(c);
 		usleep(WAIT_US);
+	}
 	for (unsigned int wi = 0; wi < c->p.n_workers; wi++) {
 		struct sm_cmd cmd = { .type = SM_CMD_ADVANCE, .arg = c->p.ingress->now_us };
 
@@ -324,6 +472,7 @@ ctl_main(void *arg)
 		if (sm_cli_exec(c->cli, c->p.cmds[i], c->p.out) < 0)
 			c->rc = 3;
 		fflush(c->p.out);
+		housekeeping(c);
 	}
 	rte_rcu_qsbr_thread_unregister(c->p.rcu, SM_CTL_RCU_ID);
 	return NULL;

@@ -12,6 +12,7 @@
 #include "sessmon/fgfmt.h"
 #include "sessmon/fmt_vars.h"
 #include "sessmon/tcp_state.h"
+#include "sessmon/tls.h"
 
 /*
  * The variable table of ../shared/reference/fortiformatter-output-format.txt,
@@ -627,32 +628,70 @@ get_det(const struct sm_fmt_var *var, const struct sm_sess_view *v,
 }
 
 /*
- * Custom fields: what sessmon shows that FortiOS has no field for.
- * A field without a source yet reads as foset reads a custom field no
+ * Custom fields: what sessmon shows that FortiOS has no field for. A field
+ * the session has no value for reads as foset reads a custom field no
  * plugin set: "-", or 0.
  */
-enum { CUSTOM_NONE, CUSTOM_WORKER };
+static void
+custom_text(struct sm_fmt_value *out, const char *s)
+{
+	out->u = 0;
+	if (s == NULL || s[0] == '\0')
+		set_str(out, dash, 1);
+	else
+		set_str(out, s, strlen(s));
+}
+
+static void
+custom_sni(const struct sm_sess_view *v, struct sm_fmt_value *out)
+{
+	custom_text(out, v->insp.sni);
+}
+
+static void
+custom_tls_version(const struct sm_sess_view *v, struct sm_fmt_value *out)
+{
+	custom_text(out, v->insp.tls_version ? sm_tls_version_name(v->insp.tls_version) : NULL);
+}
+
+static void
+custom_ja4(const struct sm_sess_view *v, struct sm_fmt_value *out)
+{
+	custom_text(out, v->insp.ja4);
+}
+
+static void
+custom_sig_hits(const struct sm_sess_view *v, struct sm_fmt_value *out)
+{
+	if (v->insp.valid)
+		set_dec(out, v->insp.sig_hits);
+	else
+		custom_text(out, NULL);
+}
+
+static void
+custom_worker(const struct sm_sess_view *v, struct sm_fmt_value *out)
+{
+	set_dec(out, v->worker);
+}
 
 static const struct {
 	const char *name;
-	int source;
+	void (*get)(const struct sm_sess_view *v, struct sm_fmt_value *out);
 } customs[] = {
-	{ "sni", CUSTOM_NONE },          /* TLS ClientHello server name */
-	{ "tls_version", CUSTOM_NONE },  /* negotiated TLS version */
-	{ "ja4", CUSTOM_NONE },          /* JA4 client fingerprint */
-	{ "sig_hits", CUSTOM_NONE },     /* payload signature matches */
-	{ "worker", CUSTOM_WORKER },     /* worker lcore owning the session */
+	{ "sni", custom_sni },                 /* TLS ClientHello server name */
+	{ "tls_version", custom_tls_version }, /* negotiated TLS version */
+	{ "ja4", custom_ja4 },                 /* JA4 client fingerprint */
+	{ "sig_hits", custom_sig_hits },       /* payload signature matches */
+	{ "worker", custom_worker },           /* worker lcore owning the session */
 };
 
 static void
 get_custom(const struct sm_fmt_var *var, const struct sm_sess_view *v,
 	   const struct sm_fmt_arg *a, unsigned int form, struct sm_fmt_value *out)
 {
-	if (customs[a->custom].source == CUSTOM_NONE) {
-		get_none(var, v, a, form, out);
-		return;
-	}
-	set_dec(out, v->worker);
+	(void)var, (void)form;
+	customs[a->custom].get(v, out);
 }
 
 /* ------------------------------------------------------------------ */

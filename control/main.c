@@ -24,10 +24,14 @@
 #include <rte_rcu_qsbr.h>
 
 #include "sessmon/ctl.h"
+#include "sessmon/event.h"
+#include "sessmon/event_out.h"
+#include "sessmon/evfilter.h"
 #include "sessmon/ingress.h"
 #include "sessmon/opts.h"
 #include "sessmon/pkt.h"
 #include "sessmon/port.h"
+#include "sessmon/sig_ctl.h"
 #include "sessmon/worker.h"
 
 #define EXIT_USAGE 1
@@ -36,12 +40,23 @@
 
 static struct sm_ingress ingress;
 
+static struct sm_ctl *ctl;
+
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	ingress.stop = 1;
 }
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	if (ctl != NULL)
+		sm_ctl_request_reload(ctl);
+}
+
 
 /* --duration: the wall clock ends the input of an endless source. */
 static void *
@@ -68,6 +83,29 @@ die(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fputc('\n', stderr);
 	exit(EXIT_USAGE);
+}
+
+/* --rules: the signature control plane, or NULL without rules. */
+static struct sm_sig_ctl *
+rules_open(const struct sm_opts *o)
+{
+	struct sm_rules_source src[SM_OPTS_MAX_READ];
+	struct sm_sig_ctl *sig;
+	int rc;
+
+	if (o->n_rules == 0)
+		return NULL;
+	for (unsigned int i = 0; i < o->n_rules; i++)
+		src[i] = (struct sm_rules_source){ .name = o->rules[i] };
+	struct sm_rules_params rp = {
+		.src = src, .n_src = o->n_rules, .workers = o->workers, .strict = o->strict,
+		.cache_dir = o->rules_cache == NULL ? SM_RULES_CACHE_DIR :
+			     o->rules_cache[0] == '\0' ? NULL : o->rules_cache,
+	};
+	rc = sm_sig_ctl_create(&rp, stderr, &sig);
+	if (rc != 0)
+		die("cannot load the signature rules: %s", strerror(-rc));
+	return sig;
 }
 
 /* Mbufs: every worker ring full, each lcore cache at its flush threshold,
@@ -114,6 +152,76 @@ rcu_create(void)
 	if (v == NULL || rte_rcu_qsbr_init(v, SM_CTL_RCU_READERS) != 0)
 		die("%s", "cannot set up RCU");
 	return v;
+}
+
+/* The event writer: a control-plane thread that drains every worker's
+ * event ring into the JSON writer until told to stop, then empties them. */
+struct ev_pump {
+	struct sm_ev_out *out;
+	struct sm_worker **workers;
+	unsigned int n_workers;
+	struct sm_ev_ring *ingress_ev;
+	pthread_t thread;
+	int stop;
+};
+
+static void *
+ev_pump_main(void *arg)
+{
+	struct ev_pump *p = arg;
+
+	for (;;) {
+		/* Read the flag before draining: a stop seen here is followed
+		 * by one full pass after the workers' last events. */
+		int stopping = __atomic_load_n(&p->stop, __ATOMIC_ACQUIRE);
+		unsigned int got = 0;
+
+		for (unsigned int i = 0; i < p->n_workers; i++)
+			got += sm_ev_out_drain(p->out, p->workers[i]->ev, 256);
+		got += sm_ev_out_drain(p->out, p->ingress_ev, 256);
+		if (got == 0) {
+			if (stopping)
+				break;
+			usleep(50);
+		}
+	}
+	return NULL;
+}
+
+/* Which events to raise: none without -e; else the defaults, then the
+ * --event-on/--event-off names in order. */
+static void
+events_enabled(const struct sm_opts *o, uint8_t on[SM_EV_MAX])
+{
+	for (unsigned int t = 0; t < SM_EV_MAX; t++)
+		on[t] = o->events != NULL && sm_ev_info((enum sm_ev)t)->default_on;
+	for (unsigned int i = 0; i < o->n_ev_toggle; i++) {
+		int t = sm_ev_by_name(o->ev_toggle[i]);
+
+		if (t < 0)
+			die("unknown event name '%s' (docs/events.md lists them)", o->ev_toggle[i]);
+		on[t] = o->events != NULL && o->ev_toggle_on[i];
+	}
+}
+
+static struct sm_ev_out *
+events_open(const struct sm_opts *o, FILE **f, struct sm_evfilter **flt)
+{
+	char err[256];
+	struct sm_ev_out *out;
+
+	*flt = NULL;
+	if (o->events_filter != NULL && sm_evfilter_compile(o->events_filter, flt, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sessmon: --events-filter: %s\n", err);
+		exit(EXIT_USAGE);
+	}
+	*f = strcmp(o->events, "-") == 0 ? stdout : fopen(o->events, "w");
+	if (*f == NULL)
+		die("cannot write events to %s", o->events);
+	out = sm_ev_out_create(*f, *flt);
+	if (out == NULL)
+		die("%s", "cannot set up the event writer");
+	return out;
 }
 
 /* Report captures that stopped early; @return the exit status. */
@@ -176,13 +284,32 @@ main(int argc, char **argv)
 	if (n_ports == 0)
 		die("%s", "no input port");
 	struct rte_rcu_qsbr *rcu = rcu_create();
+	uint8_t ev_on[SM_EV_MAX];
+
+	events_enabled(&o, ev_on);
+	/* Offline, a full event ring waits for the writer (captures have
+	 * time to spare and every event must reach the file); live, it drops. */
+	struct sm_ev_ring_params evp = {
+		.size = 16384, .lossless = !o.user_eal, .enabled = ev_on,
+	};
+	struct sm_inspect_params ip = { .depth = o.depth, .status_interval_s = o.status_interval };
+	struct sm_sig_ctl *sig = rules_open(&o);
 
 	for (unsigned int i = 0; i < o.workers; i++) {
 		struct sm_worker_params wp = {
 			.id = (uint16_t)i, .sessions = o.sessions, .ring_size = RING_SIZE,
 			.rcu = rcu, .timers = &o.timers,
 			.idle_sleep_us = o.user_eal ? 0 : 20, .socket = (int)rte_socket_id(),
+			.ev = o.no_inspect ? NULL : &evp, .insp = o.no_inspect ? NULL : &ip,
+			/* Two directions of each reassembly stream (a quarter
+			 * of the table, inspect.h), a bound on Hyperscan's
+			 * stream memory. */
+			.sig = sig != NULL ? sm_sig_ctl_worker(sig, (uint16_t)i, o.depth,
+							       o.sessions / 2) : NULL,
 		};
+
+		if (sig != NULL && wp.sig == NULL)
+			die("%s", "cannot set up signature matching");
 
 		workers[i] = sm_worker_create(&wp);
 		if (workers[i] == NULL)
@@ -190,17 +317,41 @@ main(int argc, char **argv)
 	}
 	if (sm_ingress_init(&ingress, ports, n_ports, workers, o.workers, pool) != 0)
 		die("%s", "cannot set up ingress");
+	if (!o.no_inspect) {
+		struct sm_ev_ring_params iep = evp;
+
+		/* The ingress's ring: after the workers' ids. */
+		iep.worker = SM_MAX_WORKERS;
+		iep.size = 1024;
+		iep.socket = (int)rte_socket_id();
+		ingress.ev = sm_ev_ring_create(&iep);
+		if (ingress.ev == NULL)
+			die("cannot create the ingress event ring: %s", rte_strerror(rte_errno));
+	}
 
 	struct sm_ctl_params cp = {
 		.workers = workers, .n_workers = o.workers, .ingress = &ingress, .rcu = rcu,
 		.timers = &o.timers, .cmds = o.cmds, .n_cmds = o.n_cmds, .out = stdout,
+		.sig = sig,
 	};
-	struct sm_ctl *ctl = sm_ctl_create(&cp);
+
+	ctl = sm_ctl_create(&cp);
 
 	if (ctl == NULL || sm_ctl_start(ctl) != 0)
 		die("%s", "cannot start the control thread");
+	struct ev_pump pump = { .workers = workers, .n_workers = o.workers,
+				.ingress_ev = ingress.ev };
+	struct sm_evfilter *ev_filter = NULL;
+	FILE *ev_file = NULL;
+
+	if (o.events != NULL) {
+		pump.out = events_open(&o, &ev_file, &ev_filter);
+		if (rte_ctrl_thread_create(&pump.thread, "sm-events", NULL, ev_pump_main, &pump) != 0)
+			die("%s", "cannot start the event writer");
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_hup);
 
 	unsigned int lc, w = 0;
 
@@ -220,16 +371,35 @@ main(int argc, char **argv)
 	rc = sm_ctl_join(ctl);
 	if (o.stats)
 		print_stats((double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-	for (unsigned int i = 0; i < o.workers; i++)
+	/* The control thread is done with the command rings: end every
+	 * session (each raises its last events), then stop the workers. */
+	for (unsigned int i = 0; i < o.workers; i++) {
+		struct sm_cmd c = { .type = SM_CMD_SHUTDOWN };
+
+		while (rte_ring_enqueue_elem(workers[i]->cmd, &c, sizeof(c)) != 0)
+			usleep(100);
 		workers[i]->stop = 1;
+	}
 	rte_eal_mp_wait_lcore();
+	if (pump.out != NULL) {
+		__atomic_store_n(&pump.stop, 1, __ATOMIC_RELEASE);
+		pthread_join(pump.thread, NULL);
+		sm_ev_out_free(pump.out);
+		sm_evfilter_free(ev_filter);
+		if (ev_file != stdout && fclose(ev_file) != 0)
+			die("cannot write events to %s", o.events);
+	}
 
 	int in_rc = check_inputs(&o);
 
+	signal(SIGHUP, SIG_IGN);
 	sm_ctl_free(ctl);
+	ctl = NULL;
 	sm_ingress_fini(&ingress);
+	sm_ev_ring_free(ingress.ev);
 	for (unsigned int i = 0; i < o.workers; i++)
 		sm_worker_free(workers[i]);
+	sm_sig_ctl_free(sig);
 	for (unsigned int i = 0; i < n_ports; i++) {
 		rte_eth_dev_stop(ports[i]);
 		rte_eth_dev_close(ports[i]);

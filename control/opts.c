@@ -9,7 +9,9 @@
 #include "sessmon/common.h"
 #include "sessmon/opts.h"
 
-enum { OPT_SESSIONS = 256, OPT_TIMER, OPT_VERSION, OPT_DURATION, OPT_STATS, OPT_MBUFS };
+enum { OPT_SESSIONS = 256, OPT_TIMER, OPT_VERSION, OPT_DURATION, OPT_STATS, OPT_MBUFS,
+       OPT_EV_FILTER, OPT_EV_ON, OPT_EV_OFF, OPT_NO_INSPECT, OPT_DEPTH, OPT_RULES,
+       OPT_STRICT, OPT_RULES_CACHE, OPT_STATUS };
 
 static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -20,6 +22,16 @@ static const struct option long_opts[] = {
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "mbufs", required_argument, NULL, OPT_MBUFS },
+	{ "events", required_argument, NULL, 'e' },
+	{ "events-filter", required_argument, NULL, OPT_EV_FILTER },
+	{ "event-on", required_argument, NULL, OPT_EV_ON },
+	{ "event-off", required_argument, NULL, OPT_EV_OFF },
+	{ "no-inspect", no_argument, NULL, OPT_NO_INSPECT },
+	{ "inspect-depth", required_argument, NULL, OPT_DEPTH },
+	{ "status-interval", required_argument, NULL, OPT_STATUS },
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "rules-cache", required_argument, NULL, OPT_RULES_CACHE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -39,6 +51,20 @@ static const char usage[] =
 	"      --stats            print packets read and the rate on stderr at the end\n"
 	"      --mbufs N          mbuf pool size (net_pcap's infinite_rx preloads a whole\n"
 	"                         capture into it)\n"
+	"  -e, --events FILE      write events as JSON lines to FILE ('-': stdout)\n"
+	"      --events-filter F  write only the events matching filter F (docs/events.md)\n"
+	"      --event-on NAME    raise an event that is off by default (repeatable)\n"
+	"      --event-off NAME   do not raise event NAME (repeatable)\n"
+	"      --no-inspect       no reassembly, TLS analysis or events: accounting only\n"
+	"      --inspect-depth N  payload bytes inspected per direction (default 1048576,\n"
+	"                         0: unlimited)\n"
+	"      --status-interval S  connection_status_update interval (default 60; the\n"
+	"                         event is off unless --event-on turns it on)\n"
+	"      --rules FILE       signature rules (Suricata/Snort subset, or a .hs pattern\n"
+	"                         file; repeatable); reload with SIGHUP\n"
+	"      --strict           a rule that cannot be loaded is fatal\n"
+	"      --rules-cache DIR  compiled database cache (default /var/cache/sessmon,\n"
+	"                         '' for none)\n"
 	"  -h, --help             this text\n"
 	"      --version          print the version\n"
 	"Without EAL options sessmon runs offline: --no-huge --no-pci --no-shconf\n"
@@ -96,8 +122,13 @@ build_eal(struct sm_opts *o, const char *prog)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	/* Per worker: table (~256 B/session with the hash) and rings;
 	 * mbufs: 2.3 KB each; plus 128 MiB of room for the EAL itself. */
+	/* Inspection: objects, streams and TLS analysers with their mempool
+	 * headers (~512 B/session with the defaults' ratios), 32 MiB of
+	 * reassembly chunks, 4 MiB of TLS buffers and 17 MiB of event records
+	 * per worker, and room for the pools' rings. */
+	unsigned long insp_mb = o->no_inspect ? 0 : (unsigned long)o->sessions * 512 / (1 << 20) + 96;
 	unsigned long mem_mb = 128 + (unsigned long)o->workers *
-		((unsigned long)o->sessions * 256 / (1 << 20) + 48) +
+		((unsigned long)o->sessions * 256 / (1 << 20) + 48 + insp_mb) +
 		(unsigned long)o->mbufs * 2560 / (1 << 20);
 	int rc = 0;
 
@@ -136,6 +167,7 @@ sm_opts_parse(int argc, char **argv, struct sm_opts *o, char *err, size_t errlen
 	memset(o, 0, sizeof(*o));
 	o->workers = 1;
 	o->sessions = 131072;
+	o->depth = 1u << 20;
 	sm_timers_default(&o->timers);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
@@ -155,7 +187,7 @@ sm_opts_parse(int argc, char **argv, struct sm_opts *o, char *err, size_t errlen
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(sub_argc, sub_argv, ":r:w:c:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(sub_argc, sub_argv, ":r:w:c:e:h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (o->n_read == SM_OPTS_MAX_READ)
@@ -194,6 +226,43 @@ sm_opts_parse(int argc, char **argv, struct sm_opts *o, char *err, size_t errlen
 				return fail(err, errlen, "--mbufs: not a pool size from 8192 to 16777216: '%s'", optarg);
 			o->mbufs = (uint32_t)v;
 			break;
+		case 'e':
+			o->events = optarg;
+			break;
+		case OPT_EV_FILTER:
+			o->events_filter = optarg;
+			break;
+		case OPT_EV_ON:
+		case OPT_EV_OFF:
+			if (o->n_ev_toggle == SM_OPTS_MAX_TOGGLE)
+				return fail(err, errlen, "too many --event-on/--event-off (at most 64): %s", optarg);
+			o->ev_toggle[o->n_ev_toggle] = optarg;
+			o->ev_toggle_on[o->n_ev_toggle++] = c == OPT_EV_ON;
+			break;
+		case OPT_STATUS:
+			if (parse_uint(optarg, 1, 86400, &v) != 0)
+				return fail(err, errlen, "--status-interval: not a number of seconds from 1 to 86400: '%s'", optarg);
+			o->status_interval = (uint32_t)v;
+			break;
+		case OPT_RULES:
+			if (o->n_rules == SM_OPTS_MAX_READ)
+				return fail(err, errlen, "too many --rules files (at most 16): %s", optarg);
+			o->rules[o->n_rules++] = optarg;
+			break;
+		case OPT_STRICT:
+			o->strict = true;
+			break;
+		case OPT_RULES_CACHE:
+			o->rules_cache = optarg;
+			break;
+		case OPT_NO_INSPECT:
+			o->no_inspect = true;
+			break;
+		case OPT_DEPTH:
+			if (parse_uint(optarg, 0, 1ul << 40, &v) != 0)
+				return fail(err, errlen, "--inspect-depth: not a byte count up to 2^40: '%s'", optarg);
+			o->depth = v == 0 ? UINT64_MAX : v;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return SM_OPTS_EXIT_OK;
@@ -210,6 +279,10 @@ sm_opts_parse(int argc, char **argv, struct sm_opts *o, char *err, size_t errlen
 		return fail(err, errlen, "unexpected argument '%s' (try --help)", sub_argv[optind]);
 	if (o->n_read == 0 && !o->user_eal)
 		return fail(err, errlen, "%s", "nothing to read: give a capture with -r FILE (try --help)");
+	if (o->no_inspect && (o->events != NULL || o->events_filter != NULL || o->n_rules > 0))
+		return fail(err, errlen, "%s", "--no-inspect leaves nothing to match or raise (-e, --events-filter, --rules)");
+	if (o->events_filter != NULL && o->events == NULL)
+		return fail(err, errlen, "%s", "--events-filter needs --events FILE");
 	if (!o->user_eal && build_eal(o, argv[0]) != 0)
 		return fail(err, errlen, "%s", "EAL arguments too long");
 	return SM_OPTS_RUN;

@@ -94,7 +94,9 @@ flush_stage(struct sm_ingress *in, struct stage *st, unsigned int w)
 	unsigned int done = 0;
 	bool waited = false;
 
-	while (done < st->n && !in->stop) {
+	/* Wait even when stopping: every packet read is accounted (the
+	 * workers run until the control thread is done). */
+	while (done < st->n) {
 		done += rte_ring_enqueue_burst(in->workers[w]->rx, (void **)st->m + done,
 					       st->n - done, NULL);
 		if (done < st->n) {
@@ -104,8 +106,6 @@ flush_stage(struct sm_ingress *in, struct stage *st, unsigned int w)
 			rte_pause();
 		}
 	}
-	if (done < st->n)
-		rte_pktmbuf_free_bulk(st->m + done, st->n - done);
 	st->n = 0;
 }
 
@@ -132,6 +132,36 @@ dispatch_fragments(struct sm_ingress *in, struct stage *stages)
 			dispatch(in, stages, out[i]);
 }
 
+/* Packets parse drops for being malformed (net_weird names them by their
+ * counter); the frames that are only not IP are not odd. */
+static const enum sm_counter drop_reasons[] = {
+	SM_CNT_L2_TRUNC, SM_CNT_IP_TRUNC, SM_CNT_IP_BAD_VERSION, SM_CNT_IP_BAD_HLEN,
+	SM_CNT_IP_BAD_LEN, SM_CNT_IPV6_EXT_TRUNC, SM_CNT_IPV6_EXT_TOO_LONG,
+	SM_CNT_ICMP_ERR_BAD_QUOTE,
+};
+
+/* net_weird for a packet parse dropped: the drop counter that moved since
+ * the last one names it (parse counts exactly one reason per drop). */
+static void
+net_weird(struct sm_ingress *in, const struct sm_pkt_meta *pm)
+{
+	for (unsigned int i = 0; i < RTE_DIM(drop_reasons); i++) {
+		enum sm_counter c = drop_reasons[i];
+		struct sm_ev_rec *e;
+
+		if (in->cnt.v[c] == in->weird_seen[c])
+			continue;
+		in->weird_seen[c] = in->cnt.v[c];
+		e = sm_ev_begin(in->ev, SM_EV_NET_WEIRD, pm->ts_us, 0, NULL);
+		if (e == NULL)
+			return;
+		sm_ev_str(e, "name", sm_counter_name(c), strlen(sm_counter_name(c)));
+		sm_ev_u64(e, "frame", pm->seq);
+		sm_ev_commit(in->ev, e);
+		return;
+	}
+}
+
 static void
 handle(struct sm_ingress *in, struct stage *stages, struct rte_mbuf *m)
 {
@@ -149,6 +179,8 @@ handle(struct sm_ingress *in, struct stage *stages, struct rte_mbuf *m)
 			dispatch_fragments(in, stages);
 		break;
 	default:
+		if (in->ev != NULL && sm_ev_enabled(in->ev, SM_EV_NET_WEIRD))
+			net_weird(in, pm);
 		rte_pktmbuf_free(m);
 		break;
 	}

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -52,6 +53,15 @@ static const struct {
 	{ 4, 13, 14 },    /* timestamp */
 	{ 6, 128, 129 },  /* ICMPv6 echo */
 };
+
+int
+sm_parse_icmp_reply_type(uint8_t family, uint8_t type)
+{
+	for (unsigned int i = 0; i < SM_ARRAY_SIZE(icmp_echo); i++)
+		if (icmp_echo[i].family == family && icmp_echo[i].request == type)
+			return icmp_echo[i].reply;
+	return -ENOENT;
+}
 
 /* ICMP messages that quote the packet that caused them. */
 static bool

@@ -40,6 +40,7 @@ sm_worker_create(const struct sm_worker_params *p)
 	}
 	w->id = p->id;
 	w->timers = *p->timers;
+	w->sig = p->sig;
 	w->idle_sleep_us = p->idle_sleep_us;
 	snprintf(name, sizeof(name), "sm_sess%u", p->id);
 	w->tbl = sm_sess_table_create(name, p->sessions, p->rcu, p->socket);
@@ -49,7 +50,23 @@ sm_worker_create(const struct sm_worker_params *p)
 	 * per barrier and the control thread waits for each. */
 	w->cmd = ring_create("sm_cmd%u", p->id, 4096, sizeof(struct sm_cmd), p->socket);
 	w->rsp = ring_create("sm_rsp%u", p->id, 256, sizeof(struct sm_cmd), p->socket);
-	if (w->tbl == NULL || w->age == NULL || w->rx == NULL || w->cmd == NULL || w->rsp == NULL) {
+	if (p->ev != NULL && p->insp != NULL && w->tbl != NULL) {
+		struct sm_ev_ring_params ep = *p->ev;
+		struct sm_inspect_params ip = *p->insp;
+
+		ep.worker = p->id;
+		ep.socket = p->socket;
+		w->ev = sm_ev_ring_create(&ep);
+		ip.worker = p->id;
+		ip.socket = p->socket;
+		ip.sessions = p->sessions;
+		ip.timers = &w->timers;
+		ip.ev = w->ev;
+		ip.sig = w->sig;
+		w->insp = w->ev != NULL ? sm_inspect_create(&ip) : NULL;
+	}
+	if (w->tbl == NULL || w->age == NULL || w->rx == NULL || w->cmd == NULL || w->rsp == NULL ||
+	    (p->ev != NULL && p->insp != NULL && w->insp == NULL)) {
 		int err = rte_errno ? rte_errno : ENOMEM;
 
 		sm_worker_free(w);
@@ -74,6 +91,9 @@ sm_worker_free(struct sm_worker *w)
 	rte_ring_free(w->rx);
 	rte_ring_free(w->cmd);
 	rte_ring_free(w->rsp);
+	sm_inspect_free(w->insp);
+	sm_sig_worker_free(w->sig);
+	sm_ev_ring_free(w->ev);
 	rte_free(w->age);
 	sm_sess_table_free(w->tbl);
 	rte_free(w);
@@ -86,8 +106,22 @@ end_session(struct sm_worker *w, uint32_t slot, enum sm_end_reason why)
 		[SM_END_EXPIRED] = SM_CNT_SESS_EXPIRED,
 		[SM_END_CLEARED] = SM_CNT_SESS_CLEARED,
 		[SM_END_EVICTED] = SM_CNT_SESS_EVICTED,
+		[SM_END_SHUTDOWN] = SM_CNT_SESS_SHUTDOWN,
 	};
 
+	struct sm_session *s = &w->tbl->sess[slot];
+
+	if (s->insp != NULL) {
+		struct sm_sess_key key;
+
+		/* An expired session ended when its timer ran out, whenever
+		 * the wheel or a packet noticed: its events carry that time,
+		 * whatever the number of workers. */
+		uint64_t ts = why == SM_END_EXPIRED ? sm_session_expiry(s, &w->timers) : w->now_us;
+
+		if (sm_sess_table_key(w->tbl, slot, &key) == 0)
+			sm_inspect_end(w->insp, s, &key, why, ts);
+	}
 	sm_ageing_unlink(w->age, w->tbl->sess, slot);
 	sm_sess_table_del(w->tbl, slot);
 	sm_counter_inc(&w->cnt, reason_counter[why]);
@@ -125,6 +159,8 @@ create_session(struct sm_worker *w, const struct sm_pkt_meta *pm)
 		return slot;
 	}
 	sm_session_init(&w->tbl->sess[slot], pm);
+	if (w->insp != NULL)
+		sm_inspect_begin(w->insp, &w->tbl->sess[slot], pm);
 	sm_ageing_link(w->age, w->tbl->sess, (uint32_t)slot, &w->timers);
 	sm_counter_inc(&w->cnt, SM_CNT_SESS_CREATED);
 	count_setup(w, pm->ts_first_us);
@@ -140,10 +176,12 @@ is_expired(const struct sm_worker *w, uint32_t slot, uint64_t ts_us)
 /* One packet of a session. @stale: the bulk lookup result can no longer be
  * trusted because this burst already added or removed a session. */
 static void
-account_packet(struct sm_worker *w, const struct sm_pkt_meta *pm, int32_t slot, bool *stale)
+account_packet(struct sm_worker *w, struct rte_mbuf *m, int32_t slot, bool *stale)
 {
+	const struct sm_pkt_meta *pm = sm_pkt_meta(m);
 	struct sm_session *s;
 	uint8_t timer;
+	int dir;
 
 	if (*stale)
 		slot = sm_sess_table_lookup(w->tbl, &pm->key, pm->hash);
@@ -162,7 +200,9 @@ account_packet(struct sm_worker *w, const struct sm_pkt_meta *pm, int32_t slot, 
 	}
 	s = &w->tbl->sess[slot];
 	timer = s->timer;
-	sm_session_update(s, pm);
+	dir = sm_session_update(s, pm);
+	if (s->insp != NULL)
+		sm_inspect_packet(w->insp, s, m, dir);
 	/* Only a timer change can move the expiry earlier than the wheel
 	 * slot the session sits in; later expiries are found lazily. */
 	if (s->timer != timer) {
@@ -234,7 +274,7 @@ sm_worker_burst(struct sm_worker *w, struct rte_mbuf **pkts, unsigned int n)
 		if (pm->ts_us > w->now_us)
 			w->now_us = pm->ts_us;
 		if (pm->kind == SM_PKT_SESSION)
-			account_packet(w, pm, slots[i], &stale);
+			account_packet(w, pkts[i], slots[i], &stale);
 		else if (pm->kind == SM_PKT_ICMP_ERROR)
 			account_icmp_error(w, pm, slots[i], stale);
 	}
@@ -269,6 +309,24 @@ run_command(struct sm_worker *w, const struct sm_cmd *c)
 		    w->tbl->sess[c->slot].serial == (uint32_t)c->arg)
 			end_session(w, c->slot, SM_END_CLEARED);
 		break;
+	case SM_CMD_SHUTDOWN:
+		drain_rx(w);
+		/* The wheel reaps a second once it is past; a session due
+		 * within the last second of the input still ends as expired. */
+		for (uint32_t slot = 0; slot < w->tbl->capacity; slot++)
+			if (w->tbl->sess[slot].serial != 0)
+				end_session(w, slot, is_expired(w, slot, w->now_us) ? SM_END_EXPIRED
+										    : SM_END_SHUTDOWN);
+		break;
+	case SM_CMD_SIG_SWAP: {
+		struct sm_sig_swap *sw = (struct sm_sig_swap *)(uintptr_t)c->arg;
+
+		if (w->sig != NULL)
+			sm_sig_worker_swap(w->sig, sw->rs, sw->scratch, &sw->old);
+		else
+			sw->old = sw->scratch;
+		break;
+	}
 	case SM_CMD_BARRIER:
 		r = (struct sm_cmd){ .type = SM_CMD_REPLY, .arg = c->arg,
 				     .slot = sm_sess_table_count(w->tbl) };
@@ -320,5 +378,6 @@ sm_worker_main(void *arg)
 		else
 			rte_pause();
 	}
+	sm_worker_poll_commands(w);
 	return 0;
 }

@@ -35,6 +35,13 @@ struct sm_sess_filter;
 /** `incomplete command in the end`: the line stops before the command does. */
 #define SM_CLI_ERR_INCOMPLETE (-160)
 
+/** The `diagnose ips signature` verbs. */
+enum sm_cli_sig {
+	SM_CLI_SIG_LIST,
+	SM_CLI_SIG_STAT,
+	SM_CLI_SIG_RELOAD,
+};
+
 /** What a CLI needs from the session tables. */
 struct sm_cli_ops {
 	/**
@@ -47,6 +54,12 @@ struct sm_cli_ops {
 	int (*clear)(void *arg, const struct sm_sess_filter *f);
 	/** Fill `session stat` figures for @p f. @return 0 or -errno. */
 	int (*stat)(void *arg, const struct sm_sess_filter *f, struct sm_sess_stat *st);
+	/** Print sessmon's own lines after `session stat` (events,
+	 * inspection); NULL: none. @return 0 or -errno. */
+	int (*stat_extra)(void *arg, FILE *out);
+	/** `diagnose ips signature list|stat|reload`; NULL: no signature
+	 * engine. @return 0, -ENOTSUP (no rules loaded) or -errno. */
+	int (*sig)(void *arg, enum sm_cli_sig verb, FILE *out);
 };
 
 struct sm_cli;

@@ -48,6 +48,7 @@
 	X(SESS_EXPIRED, "sessions_expired", "sessions ended by their timer") \
 	X(SESS_CLEARED, "sessions_cleared", "sessions removed by a clear command") \
 	X(SESS_EVICTED, "memory_tension_drop", "sessions evicted because the table was full") \
+	X(SESS_SHUTDOWN, "sessions_shutdown", "sessions ended because sessmon stopped") \
 	X(SESS_TABLE_FULL, "session_table_full", "packets that found the table full and nothing to evict") \
 	X(CMD_RING_FULL, "command_ring_full", "control replies a worker could not queue")
 

@@ -28,6 +28,7 @@
 #include "sessmon/worker.h"
 
 struct sm_sess_filter;
+struct sm_sig_ctl;
 
 /** RCU thread id of the control thread on the tables' QSBR variable. */
 #define SM_CTL_RCU_ID 0
@@ -44,6 +45,7 @@ struct sm_ctl_params {
 	const char *const *cmds;   /**< commands to run after the input */
 	unsigned int n_cmds;
 	FILE *out;                 /**< where command output goes */
+	struct sm_sig_ctl *sig;    /**< signature control plane, or NULL (no rules) */
 };
 
 struct sm_ctl;
@@ -60,6 +62,20 @@ int sm_ctl_start(struct sm_ctl *c);
  * Main thread.
  */
 int sm_ctl_join(struct sm_ctl *c);
+
+/**
+ * Ask for a signature reload (the SIGHUP handler's call: only sets a
+ * flag the control thread polls). Any thread, async-signal-safe.
+ */
+void sm_ctl_request_reload(struct sm_ctl *c);
+
+/**
+ * Reload the signature rules now (`diagnose ips signature reload`): compile
+ * off the workers, then swap every worker to the new set. The report goes
+ * to @p out. @return 0, -ENOTSUP (no rules), or the load's -errno.
+ * Control thread.
+ */
+int sm_ctl_sig_reload(struct sm_ctl *c, FILE *out);
 
 /** Free the control plane; NULL is a no-op. */
 void sm_ctl_free(struct sm_ctl *c);

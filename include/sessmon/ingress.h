@@ -22,6 +22,7 @@
 #include <rte_mempool.h>
 
 #include "sessmon/counters.h"
+#include "sessmon/event.h"
 #include "sessmon/worker.h"
 
 /** Maximum input ports. */
@@ -50,6 +51,9 @@ struct sm_ingress {
 	uint64_t first_us;    /**< first network time seen */
 	volatile int done;    /**< every port is at EOF and every packet dispatched */
 	volatile int stop;    /**< asked to stop early (signal) */
+	struct sm_ev_ring *ev; /**< net_weird events of dropped packets, or NULL
+				    (set by the caller after sm_ingress_init()) */
+	uint64_t weird_seen[SM_CNT_MAX]; /**< drop counters as of the last net_weird */
 	struct sm_counters cnt;
 };
 

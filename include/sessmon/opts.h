@@ -18,6 +18,7 @@
 #define SM_OPTS_MAX_READ 16
 #define SM_OPTS_MAX_CMDS 64
 #define SM_OPTS_MAX_EAL 64
+#define SM_OPTS_MAX_TOGGLE 64
 
 /** Parsed options. */
 struct sm_opts {
@@ -32,6 +33,18 @@ struct sm_opts {
 						   wall-clock seconds (0: read to the end) */
 	bool stats;                           /**< --stats: print throughput on stderr */
 	uint32_t mbufs;                       /**< --mbufs: pool size (0: sized from workers) */
+	const char *events;                   /**< -e: JSON lines file, "-" stdout, NULL none */
+	const char *events_filter;            /**< --events-filter */
+	const char *ev_toggle[SM_OPTS_MAX_TOGGLE]; /**< --event-on/--event-off names, in order */
+	bool ev_toggle_on[SM_OPTS_MAX_TOGGLE];
+	unsigned int n_ev_toggle;
+	const char *rules[SM_OPTS_MAX_READ];  /**< --rules files, in order */
+	unsigned int n_rules;
+	bool strict;                          /**< --strict: a rejected rule is fatal */
+	const char *rules_cache;              /**< --rules-cache DIR ("" : none) */
+	bool no_inspect;                      /**< --no-inspect */
+	uint64_t depth;                       /**< --inspect-depth (UINT64_MAX: unlimited) */
+	uint32_t status_interval;             /**< --status-interval seconds */
 	bool user_eal;                        /**< EAL options came before `--` */
 	char *eal_argv[SM_OPTS_MAX_EAL];      /**< EAL arguments to pass */
 	int eal_argc;

@@ -43,4 +43,12 @@ enum sm_parse_result {
 enum sm_parse_result sm_parse_pkt(struct rte_mbuf *m, struct sm_pkt_meta *pm,
 				  struct sm_counters *cnt);
 
+/**
+ * The reply type of an echo-like ICMP request type (echo, timestamp,
+ * ICMPv6 echo), the pairs sessions are keyed by identifier on.
+ * @return the reply type, or -ENOENT if @p type is not such a request.
+ * Any thread.
+ */
+int sm_parse_icmp_reply_type(uint8_t family, uint8_t type);
+
 #endif /* SESSMON_PARSE_H */

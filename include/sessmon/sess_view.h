@@ -44,6 +44,16 @@ struct sm_view_dir {
 	uint16_t dev_out;     /**< egress port (the other direction's ingress) */
 };
 
+/** What inspection learned of a session, as the custom fields show it. */
+struct sm_insp_info {
+	char sni[64];          /**< TLS server name, "" if none */
+	char ja4[40];          /**< JA4 of the ClientHello, "" if none */
+	uint16_t tls_version;  /**< negotiated TLS version, 0 if none */
+	uint8_t valid;         /**< the session is inspected */
+	uint8_t done[SM_DIR_MAX]; /**< enum sm_inspect_done per direction */
+	uint32_t sig_hits;     /**< signature matches */
+};
+
 /** The control plane's copy of one session. */
 struct sm_sess_view {
 	struct sm_sess_key key;
@@ -68,6 +78,7 @@ struct sm_sess_view {
 	uint32_t npu_state;    /**< FortiGate npu_state word */
 	uint32_t no_ofld;      /**< bit set of enum sm_no_ofld */
 	uint8_t offloaded[SM_DIR_MAX]; /**< direction handed to a fast path */
+	struct sm_insp_info insp;
 };
 
 /**

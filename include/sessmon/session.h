@@ -43,6 +43,17 @@ struct sm_sess_dir {
 	uint16_t port;         /**< DPDK port this direction comes in on */
 };
 
+struct sm_insp;
+
+/** Why a session ended (counted, and carried by connection_state_remove). */
+enum sm_end_reason {
+	SM_END_EXPIRED = 0, /**< its timer ran out (after a FIN, a RST or idleness) */
+	SM_END_CLEARED,     /**< `diagnose sys session clear` */
+	SM_END_EVICTED,     /**< the table was full */
+	SM_END_SHUTDOWN,    /**< sessmon stopped (the end of the input) */
+	SM_END_MAX
+};
+
 /** A session. */
 struct sm_session {
 	struct sm_sess_dir dir[SM_DIR_MAX]; /**< SM_DIR_ORIG, SM_DIR_REPLY */
@@ -58,7 +69,8 @@ struct sm_session {
 	uint8_t offload;       /**< offload state (0: not offloaded) */
 	uint8_t no_ofld;       /**< bit set of enum sm_no_ofld, remembered reasons */
 	uint8_t sflags;        /**< SM_SF_* */
-	uint8_t pad[9];
+	uint8_t pad;
+	struct sm_insp *insp;  /**< inspection state (inspect.h), or NULL */
 };
 
 _Static_assert(sizeof(struct sm_session) == 128, "a session must stay two cache lines");
@@ -67,6 +79,8 @@ _Static_assert(sizeof(struct sm_session) == 128, "a session must stay two cache 
  * SYN came from the side first seen as the responder (a capture that began
  * mid-handshake). */
 #define SM_SF_FLIPPED 0x01
+/** Session flag: a payload signature matched (inspect.h). */
+#define SM_SF_SIG_MATCH 0x02
 
 /**
  * Set up a new session from its first packet. Worker thread.

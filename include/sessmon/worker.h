@@ -21,7 +21,10 @@
 
 #include "sessmon/ageing.h"
 #include "sessmon/counters.h"
+#include "sessmon/event.h"
+#include "sessmon/inspect.h"
 #include "sessmon/sess_table.h"
+#include "sessmon/sig_ctl.h"
 #include "sessmon/timers.h"
 
 /** Packets a worker takes from its ring at once. */
@@ -33,6 +36,8 @@ enum sm_cmd_type {
 	SM_CMD_DELETE,      /**< end the session in slot if its serial is still arg */
 	SM_CMD_BARRIER,     /**< reply with token arg once every earlier command is done */
 	SM_CMD_REPLY,       /**< (worker -> control) answer to a barrier: arg = token, slot = live sessions */
+	SM_CMD_SHUTDOWN,    /**< end every session (reason shutdown): sessmon stops */
+	SM_CMD_SIG_SWAP,    /**< install a signature set: arg points to a struct sm_sig_swap */
 };
 
 /** A 16-byte command or reply, carried by value in rte_ring elements. */
@@ -40,13 +45,6 @@ struct sm_cmd {
 	uint32_t type;  /**< enum sm_cmd_type */
 	uint32_t slot;
 	uint64_t arg;
-};
-
-/** Why a session ended (counted; later carried by connection events). */
-enum sm_end_reason {
-	SM_END_EXPIRED = 0,
-	SM_END_CLEARED,
-	SM_END_EVICTED,
 };
 
 /** Parameters of sm_worker_create(). */
@@ -58,6 +56,12 @@ struct sm_worker_params {
 	const struct sm_timers *timers;
 	uint32_t idle_sleep_us;    /**< sleep when idle (offline: share cores), 0 = spin */
 	int socket;
+	/** Inspection and events (NULL: off). The worker creates its event
+	 * ring from @c ev (worker id and socket filled in) and its inspector
+	 * from @c insp (ring, sessions, timers filled in). */
+	const struct sm_ev_ring_params *ev;
+	const struct sm_inspect_params *insp;
+	struct sm_sig_worker *sig; /**< signature matcher (taken over), or NULL */
 };
 
 /** A worker's context. Written by its lcore; see the file comment. */
@@ -67,6 +71,9 @@ struct sm_worker {
 	struct rte_ring *rx;       /**< packets from ingress (SP/SC) */
 	struct rte_ring *cmd;      /**< control -> worker (SP/SC, struct sm_cmd) */
 	struct rte_ring *rsp;      /**< worker -> control (SP/SC, struct sm_cmd) */
+	struct sm_ev_ring *ev;     /**< events to the control plane, or NULL */
+	struct sm_inspector *insp; /**< payload inspection, or NULL */
+	struct sm_sig_worker *sig; /**< signature matcher, or NULL */
 	struct sm_timers timers;
 	uint64_t now_us;           /**< network time: the latest packet or ADVANCE */
 	uint64_t setup_sec;        /**< second the setup-rate counter is for */
@@ -98,7 +105,8 @@ void sm_worker_burst(struct sm_worker *w, struct rte_mbuf **pkts, unsigned int n
  */
 unsigned int sm_worker_poll_commands(struct sm_worker *w);
 
-/** lcore entry point: loop on rx ring and command ring until w->stop. */
+/** lcore entry point: loop on rx ring and command ring until w->stop,
+ * then run the commands still queued (SM_CMD_SHUTDOWN). */
 int sm_worker_main(void *arg);
 
 #endif /* SESSMON_WORKER_H */

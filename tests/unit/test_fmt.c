@@ -539,10 +539,26 @@ test_custom(void **state)
 		{ "${custom:d|sni}", "0" },
 		{ "${custom[ja4]:-5s}|", "-    |" },
 	};
+	/* An inspected TLS session: the values as the analyser keeps them
+	 * (0x0304 is TLS 1.3, RFC 8446 §4.2.1; the JA4 of FoxIO's JA4.md
+	 * example). */
+	static const struct vector inspected[] = {
+		{ "${custom|sni}", "www.example.com" },
+		{ "${custom|tls_version}", "TLSv1.3" },
+		{ "${custom|ja4}", "t13d1516h2_8daaf6152771_b186095e22b6" },
+		{ "${custom|sig_hits}", "2" },
+		{ "${custom:03d|sig_hits}", "002" },
+	};
 	struct sm_sess_view v = table_view();
 
 	(void)state;
 	RUN(t, &v);
+	v.insp = (struct sm_insp_info){ .valid = 1, .tls_version = 0x0304, .sig_hits = 2,
+					.sni = "www.example.com",
+					.ja4 = "t13d1516h2_8daaf6152771_b186095e22b6" };
+	RUN(inspected, &v);
+	v.insp = (struct sm_insp_info){ .valid = 1 };
+	expect_render("${custom|sig_hits} ${custom|sni}", &v, "0 -");
 }
 
 /* ------------------------------------------------------------------ */

@@ -10,6 +10,8 @@
 2. in memory: sessmon with one worker reading the capture from memory
    (net_pcap infinite_rx=1) against `dpdk-testpmd --forward-mode=rxonly` on the
    same vdev (the raw receive limit): packets per second, median of N runs.
+Both run sessmon twice: as it runs by default (reassembly, TLS analysis,
+connection tracking; no event file) and with --no-inspect (accounting only).
 3. bench_worker: cycles per packet of the parse stage and of the worker stage on
    the capture, the worker's cost at 1k, 100k and 1M live sessions, bytes per
    session; with 4 KiB pages, then (root) again on 2 MiB hugepages.
@@ -27,7 +29,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.path.join(ROOT, "build-release")
+BUILD = os.environ.get("SM_BUILD", os.path.join(ROOT, "build-release"))
 SESSMON = os.path.join(BUILD, "control", "sessmon")
 BENCH_WORKER = os.path.join(BUILD, "tools", "bench_worker")
 EAL = ["--no-huge", "--no-pci", "--no-shconf", "-m", "4096", "--log-level=*:error"]
@@ -51,10 +53,14 @@ def timed(cmd):
     return elapsed, p
 
 
-def offline(cap, packets, runs):
+# sessmon as it runs by default, and accounting only.
+MODES = (("inspect", []), ("no-inspect", ["--no-inspect"]))
+
+
+def offline(cap, packets, runs, extra):
     ours, theirs, internal, theirs_internal = [], [], [], []
     for _ in range(runs):
-        t, p = timed([SESSMON, "-r", cap, "--stats"])
+        t, p = timed([SESSMON, "-r", cap, "--stats", *extra])
         ours.append(packets / t)
         m = re.search(r"([0-9]+) packets/s", p.stderr)
         internal.append(float(m.group(1)) if m else 0.0)
@@ -81,10 +87,10 @@ def testpmd_rate(cap, mbufs, seconds):
     return statistics.median(rates)
 
 
-def sessmon_memory_rate(cap, mbufs, seconds):
+def sessmon_memory_rate(cap, mbufs, seconds, extra):
     vdev = f"net_pcap0,rx_pcap={cap},infinite_rx=1"
     p = run([SESSMON, "-l", "0-1", *EAL, "--vdev", vdev, "--", "-w", "1",
-             "--duration", str(seconds), "--stats", f"--mbufs={mbufs}"])
+             "--duration", str(seconds), "--stats", f"--mbufs={mbufs}", *extra])
     m = re.search(r"([0-9]+) packets/s", p.stderr)
     if p.returncode != 0 or not m:
         sys.exit("sessmon in-memory run failed:\n" + p.stderr[-800:])
@@ -93,9 +99,9 @@ def sessmon_memory_rate(cap, mbufs, seconds):
 
 def in_memory(cap, packets, runs, seconds):
     mbufs = packets + 65536
-    ours = [sessmon_memory_rate(cap, mbufs, seconds) for _ in range(runs)]
+    ours = {m: [sessmon_memory_rate(cap, mbufs, seconds, x) for _ in range(runs)] for m, x in MODES}
     raw = [testpmd_rate(cap, mbufs, seconds) for _ in range(runs)]
-    return statistics.median(ours), statistics.median(raw)
+    return {m: statistics.median(r) for m, r in ours.items()}, statistics.median(raw)
 
 
 def worker_figures(cap, huge):
@@ -146,13 +152,16 @@ def main():
     packets = capture_packets(a.capture)
     print(f"capture: {a.capture}, {packets} packets, {os.path.getsize(a.capture)} bytes")
 
-    s, n, si, ni = offline(a.capture, packets, a.runs)
-    print(f"offline   sessmon {s:12.0f} pkt/s   ndpiReader {n:12.0f} pkt/s   ratio {s / n:.2f}"
-          f"   (whole process, wall clock)")
-    print(f"offline   sessmon {si:12.0f} pkt/s   ndpiReader {ni:12.0f} pkt/s   ratio {si / ni:.2f}"
-          f"   (each one's own processing rate, start-up excluded)")
-    s, t = in_memory(a.capture, packets, a.runs, a.seconds)
-    print(f"in memory sessmon {s:12.0f} pkt/s   testpmd rxonly {t:9.0f} pkt/s   ratio {s / t:.2f}")
+    for mode, extra in MODES:
+        s, n, si, ni = offline(a.capture, packets, a.runs, extra)
+        print(f"offline   [{mode}] sessmon {s:12.0f} pkt/s   ndpiReader {n:12.0f} pkt/s"
+              f"   ratio {s / n:.2f}   (whole process, wall clock)")
+        print(f"offline   [{mode}] sessmon {si:12.0f} pkt/s   ndpiReader {ni:12.0f} pkt/s"
+              f"   ratio {si / ni:.2f}   (each one's own processing rate, start-up excluded)")
+    rates, t = in_memory(a.capture, packets, a.runs, a.seconds)
+    for mode, s in rates.items():
+        print(f"in memory [{mode}] sessmon {s:12.0f} pkt/s   testpmd rxonly {t:9.0f} pkt/s"
+              f"   ratio {s / t:.2f}")
     w = worker_figures(a.capture, False)
     print_worker(w, "4 KiB pages")
     if hugepages_ready(3072):
