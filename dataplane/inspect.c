@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_mempool.h>
-#include <rte_byteorder.h>
 
 #include "sessmon/conn.h"
 #include "sessmon/inspect.h"

@@ -60,7 +60,6 @@ sm_worker_create(const struct sm_worker_params *p)
 		ip.worker = p->id;
 		ip.socket = p->socket;
 		ip.sessions = p->sessions;
-		ip.timers = &w->timers;
 		ip.ev = w->ev;
 		ip.sig = w->sig;
 		w->insp = w->ev != NULL ? sm_inspect_create(&ip) : NULL;

@@ -35,7 +35,6 @@
 #include "sessmon/sig.h"
 #include "sessmon/sess_view.h"
 #include "sessmon/session.h"
-#include "sessmon/timers.h"
 #include "sessmon/tuple.h"
 
 /* X(enum suffix, counter name, meaning) */
@@ -65,7 +64,6 @@ enum sm_inspect_done {
 	SM_INSPECT_RUNNING = 0,
 	SM_INSPECT_DONE_TLS,      /**< TLS application data: encrypted */
 	SM_INSPECT_DONE_DEPTH,    /**< --inspect-depth bytes seen */
-	SM_INSPECT_DONE_NONE,     /**< nothing to inspect (no payload analyser wants it) */
 };
 
 /** Parameters of sm_inspect_create(); 0 picks a default. */
@@ -80,7 +78,6 @@ struct sm_inspect_params {
 	uint32_t status_interval_s; /**< connection_status_update interval, seconds (60) */
 	struct sm_ev_ring *ev; /**< the worker's event ring (required) */
 	struct sm_sig_worker *sig; /**< the worker's signature matcher, or NULL (no rules) */
-	const struct sm_timers *timers;
 };
 
 /** Per-session inspection state (opaque). */

@@ -58,7 +58,7 @@ struct sm_worker_params {
 	int socket;
 	/** Inspection and events (NULL: off). The worker creates its event
 	 * ring from @c ev (worker id and socket filled in) and its inspector
-	 * from @c insp (ring, sessions, timers filled in). */
+	 * from @c insp (ring, sessions and matcher filled in). */
 	const struct sm_ev_ring_params *ev;
 	const struct sm_inspect_params *insp;
 	struct sm_sig_worker *sig; /**< signature matcher (taken over), or NULL */
