@@ -109,7 +109,7 @@ read_view(struct sm_ctl *c, unsigned int wi, uint32_t slot, uint64_t now,
 	if (sm_session_expiry(&s, c->p.timers) <= now)
 		return false;
 	sm_sess_view_build(v, &key, &s, c->p.timers, now, (uint16_t)wi, slot);
-	v->insp = info;
+	sm_sess_view_add_insp(v, &info);
 	return true;
 }
 

@@ -834,6 +834,8 @@ sm_inspect_info(const struct sm_insp *x, struct sm_insp_info *out)
 	out->done[SM_DIR_ORIG] = x->done[SM_DIR_ORIG];
 	out->done[SM_DIR_REPLY] = x->done[SM_DIR_REPLY];
 	out->sig_hits = x->sig_hits;
+	out->inspecting = x->st != NULL && (x->done[SM_DIR_ORIG] == SM_INSPECT_RUNNING ||
+					   x->done[SM_DIR_REPLY] == SM_INSPECT_RUNNING);
 	t = x->tls;
 	if (t == NULL)
 		return;

@@ -157,3 +157,11 @@ sm_sess_view_build(struct sm_sess_view *v, const struct sm_sess_key *key,
 	build_dirs(v, s, now_us);
 	build_state(v, key, s);
 }
+
+void
+sm_sess_view_add_insp(struct sm_sess_view *v, const struct sm_insp_info *i)
+{
+	v->insp = *i;
+	if (i->inspecting)
+		v->no_ofld |= 1u << SM_NO_OFLD_REDIR_TO_IPS;
+}

@@ -50,6 +50,8 @@ struct sm_insp_info {
 	char ja4[40];          /**< JA4 of the ClientHello, "" if none */
 	uint16_t tls_version;  /**< negotiated TLS version, 0 if none */
 	uint8_t valid;         /**< the session is inspected */
+	uint8_t inspecting;    /**< its payload still goes through reassembly and the
+				    analysers (FortiOS's redir-to-ips) */
 	uint8_t done[SM_DIR_MAX]; /**< enum sm_inspect_done per direction */
 	uint32_t sig_hits;     /**< signature matches */
 };
@@ -89,6 +91,13 @@ struct sm_sess_view {
 void sm_sess_view_build(struct sm_sess_view *v, const struct sm_sess_key *key,
 			const struct sm_session *s, const struct sm_timers *t,
 			uint64_t now_us, uint16_t worker, uint32_t slot);
+
+/**
+ * Add what inspection learned to a view built by sm_sess_view_build(): the
+ * custom fields' values, and `redir-to-ips` among the reasons it is not
+ * offloaded while its payload is still inspected. Control thread.
+ */
+void sm_sess_view_add_insp(struct sm_sess_view *v, const struct sm_insp_info *i);
 
 /** Counters `diagnose sys session stat` prints, summed over workers. */
 struct sm_sess_stat {

@@ -519,6 +519,32 @@ test_view_tcp(void **state)
 			 (st != SM_TCP_FGT_ESTABLISHED ? NO_OFLD(NOT_ESTABLISHED) : 0));
 }
 
+/* A session whose payload is still inspected is not offloaded for that
+ * reason too: FortiOS's redir-to-ips (README, the sd-wan-LAB04 sample's
+ * `no_ofld_reason:  redir-to-ips denied-by-nturbo`); done, it is not. */
+static void
+test_view_inspecting(void **state)
+{
+	struct sm_sess_key k;
+	struct sm_session s;
+	struct sm_sess_view v;
+	struct sm_insp_info i = { .valid = 1, .inspecting = 1, .sig_hits = 2 };
+
+	(void)state;
+	key_init(&k, 4, 6, "10.0.0.1", 40000, "10.0.0.2", 443);
+	sess_init(&s, 0, SM_TIMER_SESSION_TTL, 1000000, 1000000);
+	s.dir[SM_DIR_ORIG].tcp.ep = SM_TCP_EP_ESTABLISHED;
+	s.dir[SM_DIR_REPLY].tcp.ep = SM_TCP_EP_ESTABLISHED;
+	sm_sess_view_build(&v, &k, &s, &test_timers, 1000000, 0, 0);
+	sm_sess_view_add_insp(&v, &i);
+	assert_int_equal(v.no_ofld, NO_OFLD(NON_NPU_INTF) | NO_OFLD(REDIR_TO_IPS));
+	assert_int_equal(v.insp.sig_hits, 2);
+	i.inspecting = 0;
+	sm_sess_view_build(&v, &k, &s, &test_timers, 1000000, 0, 0);
+	sm_sess_view_add_insp(&v, &i);
+	assert_int_equal(v.no_ofld, NO_OFLD(NON_NPU_INTF));
+}
+
 /* ------------------------------------------------------------------ */
 /* session blocks against the samples */
 
@@ -1162,6 +1188,7 @@ main(void)
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_view_copies_dirs),
 		cmocka_unit_test(test_view_tcp),
+		cmocka_unit_test(test_view_inspecting),
 		cmocka_unit_test(test_list_sample),
 		cmocka_unit_test(test_two_space_macs),
 		cmocka_unit_test(test_stat_empty),
