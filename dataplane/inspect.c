@@ -744,20 +744,13 @@ put_dir(struct sm_ev_rec *e, const char *name, const struct sm_sess_dir *d, uint
 }
 
 static void
-put_addr_port(struct sm_ev_rec *e, const char *h, const char *p, const struct sm_sess_key *k,
-	      unsigned int ep)
-{
-	sm_ev_addr(e, h, k->addr[ep], k->family);
-	sm_ev_u64(e, p, k->port[ep]);
-}
-
-static void
 ev_state_remove(struct sm_inspector *in, const struct sm_session *s, const struct sm_insp *x,
 		const char *reason)
 {
 	struct sm_ev_rec *e = ev_begin(in, SM_EV_CONNECTION_STATE_REMOVE);
 	const struct sm_sess_key *k = in->cur_key;
 	char history[SM_CONN_HISTORY_MAX + 2];
+	struct sm_ev_id id;
 	const char *state;
 
 	if (e == NULL)
@@ -766,9 +759,13 @@ ev_state_remove(struct sm_inspector *in, const struct sm_session *s, const struc
 	sm_ev_interval(e, "duration", s->last_us - s->first_us);
 	put_dir(e, "orig", &s->dir[SM_DIR_ORIG], x->payload[SM_DIR_ORIG]);
 	put_dir(e, "resp", &s->dir[SM_DIR_REPLY], x->payload[SM_DIR_REPLY]);
-	/* Dovecot's connection fields, the server's point of view. */
-	put_addr_port(e, "client_ip", "client_port", k, s->orig_ep);
-	put_addr_port(e, "ip", "port", k, s->orig_ep ^ 1);
+	/* Dovecot's connection fields, from the server's side: the id's
+	 * endpoints (ICMP "ports" as Zeek's). */
+	make_id(&id, k, s->orig_ep);
+	sm_ev_addr(e, "client_ip", id.orig_h, id.family);
+	sm_ev_u64(e, "client_port", id.orig_p);
+	sm_ev_addr(e, "ip", id.resp_h, id.family);
+	sm_ev_u64(e, "port", id.resp_p);
 	sm_ev_u64(e, "bytes_in", x->payload[SM_DIR_ORIG]);
 	sm_ev_u64(e, "bytes_out", x->payload[SM_DIR_REPLY]);
 	state = sm_conn_state_name(sm_conn_state(&x->conn, k->proto));
