@@ -1,4 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Event filters (evfilter.h): a recursive-descent parser over
+ *
+ *     or    = and { OR and }
+ *     and   = unary { AND unary }
+ *     unary = NOT unary | "(" or ")" | key op value
+ *
+ * into a node array, a matcher and a printer over that array. Dovecot's
+ * bison grammar gives AND and OR one precedence, left to right; sessmon
+ * binds AND tighter, as SQL (which Dovecot's manual likens the language
+ * to) does. The canonical text parenthesises every AND and OR, so it
+ * means the same under both readings.
+ */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -8,18 +21,31 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sessmon/common.h"
 #include "sessmon/evfilter.h"
+
+/*
+ * The parser recurses once per '(' and NOT open, so those are bounded too.
+ * Twice the level limit: the canonical text of a filter within the limit
+ * opens at most two per level ("(NOT"), so it always compiles back.
+ */
+#define MAX_OPEN (2 * SM_EVFILTER_MAX_DEPTH)
 
 enum node_type { N_AND, N_OR, N_NOT, N_CMP };
 enum op { OP_EQ, OP_LT, OP_GT, OP_LE, OP_GE, OP_MAX };
 
-static const char *const op_text[OP_MAX] = { "=", "<", ">", "<=", ">=" };
+static const char *const op_text[] = {
+	[OP_EQ] = "=", [OP_LT] = "<", [OP_GT] = ">", [OP_LE] = "<=", [OP_GE] = ">=",
+};
+static_assert(SM_ARRAY_SIZE(op_text) == OP_MAX, "one text per operator");
 
 /* AND and OR are n-ary (their operands are a sibling chain), so a long
- * chain costs no depth: matching recurses only as deep as the text nests. */
+ * chain costs no depth: matching and printing recurse once per AND, OR or
+ * NOT level, at most SM_EVFILTER_MAX_DEPTH. */
 struct node {
 	uint8_t type;        /* enum node_type */
 	uint8_t op;          /* enum op (N_CMP) */
+	uint8_t height;      /* AND, OR and NOT levels from here down */
 	int32_t child;       /* first operand, -1 */
 	int32_t next;        /* next operand of the parent, -1 */
 	char *key, *value;   /* N_CMP */
@@ -82,6 +108,16 @@ static const struct {
 	{ "AND", T_AND }, { "OR", T_OR }, { "NOT", T_NOT },
 };
 
+/* T_AND, T_OR or T_NOT for those words in any case, else T_WORD. */
+static enum tok_type
+word_type(const char *s, size_t len)
+{
+	for (size_t k = 0; k < SM_ARRAY_SIZE(keywords); k++)
+		if (strlen(keywords[k].word) == len && strncasecmp(s, keywords[k].word, len) == 0)
+			return keywords[k].type;
+	return T_WORD;
+}
+
 /* The token at the current position; consumes it only if @take. */
 static struct tok
 lex(struct parser *p, bool take)
@@ -124,12 +160,8 @@ lex(struct parser *p, bool take)
 
 		while (word_char(s[j]))
 			j++;
-		t.type = T_WORD;
 		t.len = j - i;
-		for (size_t k = 0; k < sizeof(keywords) / sizeof(keywords[0]); k++)
-			if (strlen(keywords[k].word) == t.len &&
-			    strncasecmp(s + i, keywords[k].word, t.len) == 0)
-				t.type = keywords[k].type;
+		t.type = word_type(s + i, t.len);
 		i = j;
 	}
 	if (take)
@@ -137,7 +169,7 @@ lex(struct parser *p, bool take)
 	return t;
 }
 
-/* The text of a value token: a word as it is; a quoted string with \" and
+/* The text of a key or value token: a word as it is; a quoted string with \" and
  * \\ standing for " and \ (other backslashes stay for the wildcard match). */
 static char *
 token_text(const struct parser *p, const struct tok *t)
@@ -181,16 +213,19 @@ new_node(struct parser *p, enum node_type type)
 	return f->count++;
 }
 
-static int32_t parse_or(struct parser *p, unsigned int depth);
+static int32_t parse_or(struct parser *p, unsigned int open);
 
-/* key OP value */
+/* key OP value; the key may be quoted, as Dovecot's grammar and its own
+ * exported filters have it. */
 static int32_t
 parse_cmp(struct parser *p)
 {
 	struct tok key = lex(p, true), op, val;
 	int32_t i;
 
-	if (key.type != T_WORD)
+	if (p->failed)
+		return -1;
+	if (key.type != T_WORD && key.type != T_STR)
 		return fail(p, key.at, key.type == T_END ? "a comparison is missing at the end" :
 				       "expected a field name");
 	op = lex(p, true);
@@ -218,27 +253,43 @@ parse_cmp(struct parser *p)
 	return i;
 }
 
+/* Make @c an operand of operator node @i, which the word at @at makes;
+ * false (and the error) when that makes a level too many. */
+static bool
+adopt(struct parser *p, int32_t i, int32_t c, size_t at)
+{
+	struct node *n = p->f->n;
+
+	if (n[c].height >= SM_EVFILTER_MAX_DEPTH) {
+		fail(p, at, "nested deeper than %d", SM_EVFILTER_MAX_DEPTH);
+		return false;
+	}
+	if (n[i].height <= n[c].height)
+		n[i].height = (uint8_t)(n[c].height + 1);
+	return true;
+}
+
 static int32_t
-parse_unary(struct parser *p, unsigned int depth)
+parse_unary(struct parser *p, unsigned int open)
 {
 	struct tok t = lex(p, false);
 	int32_t i, c;
 
 	if (p->failed)
 		return -1;
-	if ((t.type == T_NOT || t.type == T_LP) && depth >= SM_EVFILTER_MAX_DEPTH)
-		return fail(p, t.at, "nested deeper than %d", SM_EVFILTER_MAX_DEPTH);
+	if ((t.type == T_NOT || t.type == T_LP) && open >= MAX_OPEN)
+		return fail(p, t.at, "more than %d '(' and NOT open", MAX_OPEN);
 	if (t.type == T_NOT) {
 		lex(p, true);
-		c = parse_unary(p, depth + 1);
-		if (c < 0 || (i = new_node(p, N_NOT)) < 0)
+		c = parse_unary(p, open + 1);
+		if (c < 0 || (i = new_node(p, N_NOT)) < 0 || !adopt(p, i, c, t.at))
 			return -1;
 		p->f->n[i].child = c;
 		return i;
 	}
 	if (t.type == T_LP) {
 		lex(p, true);
-		c = parse_or(p, depth + 1);
+		c = parse_or(p, open + 1);
 		if (c < 0)
 			return -1;
 		t = lex(p, true);
@@ -251,21 +302,22 @@ parse_unary(struct parser *p, unsigned int depth)
 
 /* operand (WORD operand)* as one n-ary node; @word is T_AND or T_OR. */
 static int32_t
-parse_chain(struct parser *p, unsigned int depth, enum tok_type word)
+parse_chain(struct parser *p, unsigned int open, enum tok_type word)
 {
 	int32_t first, last, i, c;
+	struct tok w;
 
-	first = word == T_OR ? parse_chain(p, depth, T_AND) : parse_unary(p, depth);
-	if (first < 0 || lex(p, false).type != word)
+	first = word == T_OR ? parse_chain(p, open, T_AND) : parse_unary(p, open);
+	if (first < 0 || (w = lex(p, false)).type != word)
 		return first;
 	i = new_node(p, word == T_OR ? N_OR : N_AND);
-	if (i < 0)
+	if (i < 0 || !adopt(p, i, first, w.at))
 		return -1;
 	p->f->n[i].child = last = first;
-	while (lex(p, false).type == word) {
+	while ((w = lex(p, false)).type == word) {
 		lex(p, true);
-		c = word == T_OR ? parse_chain(p, depth, T_AND) : parse_unary(p, depth);
-		if (c < 0)
+		c = word == T_OR ? parse_chain(p, open, T_AND) : parse_unary(p, open);
+		if (c < 0 || !adopt(p, i, c, w.at))
 			return -1;
 		p->f->n[last].next = c;
 		last = c;
@@ -274,9 +326,9 @@ parse_chain(struct parser *p, unsigned int depth, enum tok_type word)
 }
 
 static int32_t
-parse_or(struct parser *p, unsigned int depth)
+parse_or(struct parser *p, unsigned int open)
 {
-	return parse_chain(p, depth, T_OR);
+	return parse_chain(p, open, T_OR);
 }
 
 void
@@ -299,20 +351,25 @@ sm_evfilter_compile(const char *text, struct sm_evfilter **out, char *err, size_
 	size_t len = strnlen(text, SM_EVFILTER_MAX_LEN + 1);
 	struct tok t;
 
+	*out = NULL;
 	if (len > SM_EVFILTER_MAX_LEN) {
 		fail(&p, SM_EVFILTER_MAX_LEN, "filter longer than %d characters", SM_EVFILTER_MAX_LEN);
 		return p.failed;
 	}
 	p.f = calloc(1, sizeof(*p.f));
 	if (p.f == NULL)
-		return -ENOMEM;
-	t = lex(&p, false);
-	if (t.type == T_END && !p.failed)
+		p.failed = -ENOMEM;
+	else if ((t = lex(&p, false)).type == T_END)
 		fail(&p, t.at, "empty filter");
 	if (!p.failed)
 		p.f->root = parse_or(&p, 0);
 	if (!p.failed && (t = lex(&p, false)).type != T_END)
 		fail(&p, t.at, t.type == T_RP ? "')' without '('" : "expected AND, OR or the end");
+	/* Quotes and parentheses can make the canonical text the longer one;
+	 * bounding it too keeps the promise that it compiles back. */
+	if (!p.failed && sm_evfilter_format(p.f, NULL, 0) > SM_EVFILTER_MAX_LEN)
+		fail(&p, 0, "filter longer than %d characters in canonical form",
+		     SM_EVFILTER_MAX_LEN);
 	if (p.failed) {
 		if (p.failed == -ENOMEM)
 			snprintf(err, errlen, "out of memory");
@@ -370,14 +427,23 @@ wildcard(const char *pat, const char *s, bool icase)
 	return *pat == '\0';
 }
 
+/* An optional '-' and decimal digits, nothing else (strtoll() alone would
+ * also take blanks and a '+', as Dovecot's str_to_intmax() does not), in
+ * range. errno is put back: matching must leave the caller's alone. */
 static bool
 integer(const char *s, long long *v)
 {
+	int saved = errno;
 	char *end;
+	bool ok;
 
+	if (!isdigit((unsigned char)s[s[0] == '-']))
+		return false;
 	errno = 0;
 	*v = strtoll(s, &end, 10);
-	return *s != '\0' && *end == '\0' && errno == 0;
+	ok = *end == '\0' && errno == 0;
+	errno = saved;
+	return ok;
 }
 
 static bool
@@ -459,10 +525,10 @@ put_str(struct out *o, const char *s)
 	put(o, s, strlen(s));
 }
 
-/* A value in quotes: `"` as \", and a backslash that would read as an
+/* A string in quotes: `"` as \", and a backslash that would read as an
  * escape (before `"`, `\` or the closing quote) as \\. */
 static void
-put_value(struct out *o, const char *v)
+put_quoted(struct out *o, const char *v)
 {
 	put(o, "\"", 1);
 	for (const char *c = v; *c != '\0'; c++) {
@@ -474,6 +540,22 @@ put_value(struct out *o, const char *v)
 			put(o, c, 1);
 	}
 	put(o, "\"", 1);
+}
+
+/* A key stays bare when it reads back as the same one word; one that would
+ * not (empty, a keyword, a character words cannot hold) is quoted. */
+static void
+put_key(struct out *o, const char *k)
+{
+	size_t len = strlen(k);
+	bool bare = len > 0 && word_type(k, len) == T_WORD;
+
+	for (size_t i = 0; bare && i < len; i++)
+		bare = word_char(k[i]);
+	if (bare)
+		put(o, k, len);
+	else
+		put_quoted(o, k);
 }
 
 static void
@@ -498,9 +580,9 @@ format_node(const struct sm_evfilter *f, int32_t i, struct out *o)
 		put(o, ")", 1);
 		break;
 	default:
-		put_str(o, n->key);
+		put_key(o, n->key);
 		put_str(o, op_text[n->op]);
-		put_value(o, n->value);
+		put_quoted(o, n->value);
 		break;
 	}
 }

@@ -8,7 +8,8 @@
  * that compiles is matched against two events, and it aborts when:
  * - its canonical text does not compile, or does not format back to itself;
  * - the filter and its canonical form disagree on an event;
- * - the formatted length differs between a sizing pass and a full pass.
+ * - the formatted length differs between a sizing pass, a full pass and a
+ *   cut pass, or a cut text is not the full text's beginning, terminated.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -60,6 +61,9 @@ check(const char *text, size_t len)
 		rte_panic("out of memory\n");
 	if (sm_evfilter_format(f, a, (size_t)n + 1) != n || strlen(a) != (size_t)n)
 		rte_panic("format length of '%s'\n", text);
+	if (sm_evfilter_format(f, b, (size_t)n / 2 + 1) != n || strlen(b) != (size_t)n / 2 ||
+	    memcmp(a, b, (size_t)n / 2) != 0)
+		rte_panic("cut format of '%s'\n", text);
 	if (sm_evfilter_compile(a, &g, err, sizeof(err)) != 0)
 		rte_panic("canonical '%s' of '%s' does not compile: %s\n", a, text, err);
 	if (sm_evfilter_format(g, b, (size_t)n + 1) != n || strcmp(a, b) != 0)
