@@ -290,7 +290,9 @@ main(int argc, char **argv)
 	/* Offline, a full event ring waits for the writer (captures have
 	 * time to spare and every event must reach the file); live, it drops. */
 	struct sm_ev_ring_params evp = {
-		.size = 16384, .lossless = !o.user_eal, .enabled = ev_on,
+		/* Without -e no event is raised: a token ring, not 16 MiB of
+		 * records to populate at start. */
+		.size = o.events != NULL ? 16384 : 64, .lossless = !o.user_eal, .enabled = ev_on,
 	};
 	struct sm_inspect_params ip = { .depth = o.depth, .status_interval_s = o.status_interval };
 	struct sm_sig_ctl *sig = rules_open(&o);
