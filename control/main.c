@@ -49,12 +49,18 @@ on_signal(int sig)
 	ingress.stop = 1;
 }
 
+/* A SIGHUP before the control plane exists is kept for it: start-up
+ * (EAL, rule compilation) must not die of the default action. */
+static volatile sig_atomic_t hup_early;
+
 static void
 on_hup(int sig)
 {
 	(void)sig;
 	if (ctl != NULL)
 		sm_ctl_request_reload(ctl);
+	else
+		hup_early = 1;
 }
 
 
@@ -259,6 +265,7 @@ main(int argc, char **argv)
 	char err[512];
 	int rc;
 
+	signal(SIGHUP, on_hup);
 	rc = sm_opts_parse(argc, argv, &o, err, sizeof(err));
 	if (rc < 0)
 		die("%s", err);
@@ -338,6 +345,8 @@ main(int argc, char **argv)
 	};
 
 	ctl = sm_ctl_create(&cp);
+	if (ctl != NULL && hup_early)
+		sm_ctl_request_reload(ctl);
 
 	if (ctl == NULL || sm_ctl_start(ctl) != 0)
 		die("%s", "cannot start the control thread");
@@ -353,7 +362,6 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_hup);
 
 	unsigned int lc, w = 0;
 

@@ -50,17 +50,24 @@ def main():
         # event ring (lossy by design) has room.
         quiet = ('connection_established', 'connection_finished', 'connection_reused',
                  'conn_weird', 'conn_stats')
-        cmd = check_sigs.loop_cmd(sessmon, pcap, 5) + [
+        cmd = check_sigs.loop_cmd(sessmon, pcap, 6) + [
             '--rules', rules, '--rules-cache', '', '-e', events,
             '-c', 'diagnose ips signature stat', '-c', 'diagnose sys session stat']
         for name in quiet:
             cmd += ['--event-off', name]
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        for delay in (1.5, 1.5):
-            time.sleep(delay)
+        # Each SIGHUP goes once the previous load has reported (start-up
+        # under a sanitizer can be slow), then a second later, under traffic.
+        err_lines = []
+        for _ in range(2):
+            for raw in p.stderr:
+                err_lines.append(raw.decode())
+                if ' loaded, ' in err_lines[-1]:
+                    break
+            time.sleep(1)
             p.send_signal(signal.SIGHUP)
         out, err = p.communicate(timeout=120)
-        out, err = out.decode(), err.decode()
+        out, err = out.decode(), ''.join(err_lines) + err.decode()
         if p.returncode != 0:
             print(err)
             sys.exit('sessmon exited %d' % p.returncode)
