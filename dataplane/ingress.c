@@ -140,32 +140,53 @@ static const enum sm_counter drop_reasons[] = {
 	SM_CNT_ICMP_ERR_BAD_QUOTE,
 };
 
-/* net_weird for a packet parse dropped: the drop counter that moved since
- * the last one names it (parse counts exactly one reason per drop). */
-static void
-net_weird(struct sm_ingress *in, const struct sm_pkt_meta *pm)
-{
-	for (unsigned int i = 0; i < RTE_DIM(drop_reasons); i++) {
-		enum sm_counter c = drop_reasons[i];
-		struct sm_ev_rec *e;
+/* Fragments reassembly refused or could not take (flow_weird). */
+static const enum sm_counter frag_reasons[] = {
+	SM_CNT_FRAG_BAD, SM_CNT_FRAG_UNREASSEMBLABLE,
+};
 
-		if (in->cnt.v[c] == in->weird_seen[c])
-			continue;
-		in->weird_seen[c] = in->cnt.v[c];
-		e = sm_ev_begin(in->ev, SM_EV_NET_WEIRD, pm->ts_us, 0, NULL);
-		if (e == NULL)
-			return;
-		sm_ev_str(e, "name", sm_counter_name(c), strlen(sm_counter_name(c)));
-		sm_ev_u64(e, "frame", pm->seq);
-		sm_ev_commit(in->ev, e);
-		return;
+/* The first of @reasons counted since the last look, or SM_CNT_MAX: one
+ * packet moves at most one of them. */
+static enum sm_counter
+moved(struct sm_ingress *in, const enum sm_counter *reasons, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		enum sm_counter c = reasons[i];
+
+		if (in->cnt.v[c] != in->weird_seen[c]) {
+			in->weird_seen[c] = in->cnt.v[c];
+			return c;
+		}
 	}
+	return SM_CNT_MAX;
+}
+
+/* net_weird (no connection) or flow_weird (the packet's addresses) for an
+ * oddity counted by @c, named by the counter. */
+static void
+weird(struct sm_ingress *in, enum sm_ev t, enum sm_counter c, const struct sm_pkt_meta *pm)
+{
+	struct sm_ev_rec *e = sm_ev_begin(in->ev, t, pm->ts_us, 0, NULL);
+	unsigned int src = (pm->flags & SM_PF_FROM_LO) ? 0 : 1;
+
+	if (e == NULL)
+		return;
+	sm_ev_str(e, "name", sm_counter_name(c), strlen(sm_counter_name(c)));
+	if (t == SM_EV_FLOW_WEIRD) {
+		sm_ev_addr(e, "src", pm->key.addr[src], pm->key.family);
+		sm_ev_addr(e, "dst", pm->key.addr[src ^ 1], pm->key.family);
+	}
+	sm_ev_u64(e, "frame", pm->seq);
+	sm_ev_commit(in->ev, e);
 }
 
 static void
 handle(struct sm_ingress *in, struct stage *stages, struct rte_mbuf *m)
 {
 	struct sm_pkt_meta *pm = sm_pkt_meta(m);
+	bool weirds = in->ev != NULL;
+	enum sm_counter c;
+	struct sm_pkt_meta copy;
 
 	stamp(in, m, pm);
 	sm_counter_inc(&in->cnt, SM_CNT_RX_PKTS);
@@ -175,12 +196,20 @@ handle(struct sm_ingress *in, struct stage *stages, struct rte_mbuf *m)
 		dispatch(in, stages, m);
 		break;
 	case SM_PARSE_FRAGMENT:
+		/* The fragment may be on a worker's ring once fed: keep what
+		 * its event needs. */
+		weirds = weirds && sm_ev_enabled(in->ev, SM_EV_FLOW_WEIRD);
+		if (weirds)
+			copy = *pm;
 		if (sm_frag_feed(in->frag, m, &in->cnt) > 0)
 			dispatch_fragments(in, stages);
+		if (weirds && (c = moved(in, frag_reasons, RTE_DIM(frag_reasons))) != SM_CNT_MAX)
+			weird(in, SM_EV_FLOW_WEIRD, c, &copy);
 		break;
 	default:
-		if (in->ev != NULL && sm_ev_enabled(in->ev, SM_EV_NET_WEIRD))
-			net_weird(in, pm);
+		if (weirds && sm_ev_enabled(in->ev, SM_EV_NET_WEIRD) &&
+		    (c = moved(in, drop_reasons, RTE_DIM(drop_reasons))) != SM_CNT_MAX)
+			weird(in, SM_EV_NET_WEIRD, c, pm);
 		rte_pktmbuf_free(m);
 		break;
 	}

@@ -84,9 +84,9 @@ def check_lines(trace, lines):
         if keys[:2] != ['ts', 'event']:
             fail(trace, 'line %d: keys %s' % (n, keys[:5]))
             continue
-        if ev['event'] == 'net_weird':  # a dropped packet: no connection
+        if ev['event'] in ('net_weird', 'flow_weird'):  # before any session
             if 'uid' in ev or 'id' in ev or 'name' not in ev:
-                fail(trace, 'line %d: net_weird keys %s' % (n, keys))
+                fail(trace, 'line %d: %s keys %s' % (n, ev['event'], keys))
             continue
         if 'uid' not in ev or 'id' not in ev:
             fail(trace, 'line %d: keys %s' % (n, keys[:5]))

@@ -14,7 +14,8 @@ signature_match events must be exactly the ones the case expects:
                                                           -> 1 match, is_orig false
   wrongdir  a to_client pattern sent by the client        -> no match
   udp       the pattern split over two datagrams          -> 1 match
-Malformed frames parse drops raise net_weird, named by their counter.
+Malformed frames parse drops raise net_weird, and overlapping fragments
+flow_weird, named by their counter.
 The bundled rule file must load (the report on stderr names what it
 rejected) and a hostile rule file must not stop sessmon.
 """
@@ -142,6 +143,32 @@ def expect(name, got, want):
         failures.append('%s: matches %s, expected %s' % (name, have, sorted(want)))
 
 
+def fragment(ident, off, more, payload):
+    """An IPv4 fragment of a UDP datagram from CLIENT to SERVER."""
+    flags = (0x2000 if more else 0) | off // 8
+    hdr = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), ident, flags, 64, 17, 0,
+                      CLIENT, SERVER)
+    return hdr[:10] + struct.pack('!H', csum(hdr)) + hdr[12:] + payload
+
+
+def check_flow_weird(sessmon, tmp):
+    # 8..24 overlaps 0..24: rte_ip_frag refuses the datagram when the last
+    # fragment completes it (tshark shows the same overlap).
+    dgram = struct.pack('!HHHH', 1000, 2000, 40, 0) + b'A' * 32
+    pcap = os.path.join(tmp, 'frag.pcap')
+    write_pcap(pcap, [fragment(77, 0, True, dgram[:24]), fragment(77, 8, True, dgram[8:24]),
+                      fragment(77, 24, False, dgram[24:])])
+    out = os.path.join(tmp, 'frag.json')
+    subprocess.run([sessmon, '-r', pcap, '-e', out], check=True, timeout=60,
+                   stdout=subprocess.DEVNULL)
+    with open(out) as f:
+        got = [(e['name'], e['src'], e['dst'], e['frame'])
+               for e in map(json.loads, f) if e['event'] == 'flow_weird']
+    want = [('ip_frag_rejected', '10.0.0.1', '10.0.0.2', 3)]
+    if got != want:
+        failures.append('flow_weird: %s, expected %s' % (got, want))
+
+
 def check_net_weird(sessmon, tmp):
     good = udp(CLIENT, SERVER, 1, 2, b'x')
     bad_version = bytes([0x75]) + good[1:]             # IP version 7
@@ -204,6 +231,7 @@ def main():
         if '1 loaded' not in err:
             failures.append('hostile rules: the good rule did not load: %r' % err)
         check_net_weird(sessmon, tmp)
+        check_flow_weird(sessmon, tmp)
     for f in failures:
         print('FAIL', f)
     print('signature cases: %s' % ('FAILED' if failures else 'ok'))
