@@ -16,12 +16,15 @@ sender), ICMP echo requester, else the first sender. The per-side TCP flags
 give the end state as in check_traces.tcp_states(). sessmon then runs with
 every timer at its maximum, -w 1 and -w 2 (identical output required), and its
 `diagnose sys session list` + `session6 list` are compared by
-check_traces.compare().
+check_traces.compare(). The same lists with a fortiformatter `--format`
+(tuple, protocol, per-direction packets and bytes) must give one line per
+block with the block's values.
 
 Exit status: 0 pass, 1 mismatch, 77 tshark or the capture is missing.
 """
 
 import argparse
+import ipaddress
 import os
 import shutil
 import subprocess
@@ -406,6 +409,40 @@ DUMP_COLS = ('kind', 'proto', 'orig_addr', 'orig_port', 'resp_addr', 'resp_port'
              'resp_flags', 'orig_nonfirst_frags', 'resp_nonfirst_frags', 'first_frame')
 
 
+# A fortiformatter user's format: the tuple, the protocol and the counters,
+# which the blocks (compared with tshark above) also print.
+FORMAT = '${serial:d} ${proto:d} ${sa} ${sp} ${da} ${dp} ${count[op]} ${count[ob]} ' \
+         '${count[rp]} ${count[rb]}'
+
+
+def check_format(binary, capture, timeout, blocks_run):
+    """The sessions listed with --format against the same sessions' blocks:
+    one line per block, with its serial, protocol, original tuple and
+    per-direction packets and bytes (so, through the blocks, tshark's)."""
+    cmd = ct.sessmon_cmd(binary, [capture], 1)
+    cmd = [c for c in cmd if c not in ct.LIST_CMDS and c != '-c']
+    for lc in ct.LIST_CMDS:
+        cmd += ['-c', "%s --format '%s'" % (lc, FORMAT)]
+    run = ct.run_sessmon(cmd, timeout)
+    lines = [ln.split() for ln in run.out.splitlines() if ln.strip()]
+    blocks = sessdump.parse_listing(blocks_run.out).sessions
+    bad = []
+    if len(lines) != len(blocks):
+        bad.append('%d format lines, %d blocks' % (len(lines), len(blocks)))
+    by_serial = {int(f[0]): f for f in lines if len(f) == 10}
+    for b in blocks:
+        f = by_serial.get(b.serial)
+        want = [str(b.serial), str(b.proto), b.org.src, str(b.org.sport), b.org.dst,
+                str(b.org.dport), str(b.orig.pkts), str(b.orig.bytes), str(b.reply.pkts),
+                str(b.reply.bytes)]
+        if f is not None:
+            f = f[:2] + [str(ipaddress.ip_address(f[2]))] + f[3:4] + \
+                [str(ipaddress.ip_address(f[4]))] + f[5:]
+        if f != want:
+            bad.append('serial %08x: format line %s, block %s' % (b.serial, f, want))
+    return bad
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('sessmon', nargs='?')
@@ -475,6 +512,14 @@ def main(argv=None):
                 print('  ' + b)
         else:
             print('PASS -w %d: %d sessions match' % (w, len(derived)))
+    fbad = check_format(a.sessmon, a.capture, a.timeout, runs[workers[0]])
+    if fbad:
+        failed = True
+        print('FAIL --format: %d mismatch(es):' % len(fbad))
+        for b in fbad[:a.show]:
+            print('  ' + b)
+    else:
+        print('PASS --format: a fortiformatter line per session, values as in the blocks')
     ws = list(runs)
     for w in ws[1:]:
         if (runs[ws[0]].out, runs[ws[0]].rc) != (runs[w].out, runs[w].rc):
