@@ -155,6 +155,13 @@ def main(argv):
             ('garbage capture', ['-r', garbage, '-c', 'diagnose sys session list']),
             ('capture cut in its file header', ['-r', header_cut, '-c',
                                                 'diagnose sys session list']),
+            ('event file not writable', ['-r', capture, '-e', os.path.join(missing, 'ev.json')]),
+            ('unknown event name', ['-r', capture, '-e', '-', '--event-on', 'no_such_event']),
+            ('broken event filter', ['-r', capture, '-e', '-', '--events-filter', 'event=(']),
+            ('event filter without -e', ['-r', capture, '--events-filter', 'event=x']),
+            ('events with --no-inspect', ['-r', capture, '--no-inspect', '-e', '-']),
+            ('bad inspection depth', ['-r', capture, '--inspect-depth', 'lots']),
+            ('bad status interval', ['-r', capture, '--status-interval', '0']),
         ]
         for name, args in bad_invocations:
             rc, out, err = run([binary] + args)
