@@ -274,6 +274,18 @@ main(int argc, char **argv)
 	for (unsigned int i = 0; i < o.n_read; i++)
 		if (sm_port_check_capture(o.read[i], err, sizeof(err)) != 0)
 			die("%s", err);
+	/* Everything the options can get wrong is found before DPDK opens
+	 * ports: a bad event name, filter, event file or rule file stops
+	 * here with one line. */
+	uint8_t ev_on[SM_EV_MAX];
+	struct sm_evfilter *ev_filter = NULL;
+	FILE *ev_file = NULL;
+	struct ev_pump pump = { .n_workers = o.workers };
+
+	events_enabled(&o, ev_on);
+	if (o.events != NULL)
+		pump.out = events_open(&o, &ev_file, &ev_filter);
+	struct sm_sig_ctl *sig = rules_open(&o);
 
 	if (rte_eal_init(o.eal_argc, o.eal_argv) < 0)
 		die("cannot initialise DPDK's EAL: %s", rte_strerror(rte_errno));
@@ -291,9 +303,7 @@ main(int argc, char **argv)
 	if (n_ports == 0)
 		die("%s", "no input port");
 	struct rte_rcu_qsbr *rcu = rcu_create();
-	uint8_t ev_on[SM_EV_MAX];
 
-	events_enabled(&o, ev_on);
 	/* Offline, a full event ring waits for the writer (captures have
 	 * time to spare and every event must reach the file); live, it drops. */
 	struct sm_ev_ring_params evp = {
@@ -302,7 +312,6 @@ main(int argc, char **argv)
 		.size = o.events != NULL ? 16384 : 64, .lossless = !o.user_eal, .enabled = ev_on,
 	};
 	struct sm_inspect_params ip = { .depth = o.depth, .status_interval_s = o.status_interval };
-	struct sm_sig_ctl *sig = rules_open(&o);
 
 	for (unsigned int i = 0; i < o.workers; i++) {
 		struct sm_worker_params wp = {
@@ -350,16 +359,11 @@ main(int argc, char **argv)
 
 	if (ctl == NULL || sm_ctl_start(ctl) != 0)
 		die("%s", "cannot start the control thread");
-	struct ev_pump pump = { .workers = workers, .n_workers = o.workers,
-				.ingress_ev = ingress.ev };
-	struct sm_evfilter *ev_filter = NULL;
-	FILE *ev_file = NULL;
-
-	if (o.events != NULL) {
-		pump.out = events_open(&o, &ev_file, &ev_filter);
-		if (rte_ctrl_thread_create(&pump.thread, "sm-events", NULL, ev_pump_main, &pump) != 0)
-			die("%s", "cannot start the event writer");
-	}
+	pump.workers = workers;
+	pump.ingress_ev = ingress.ev;
+	if (pump.out != NULL &&
+	    rte_ctrl_thread_create(&pump.thread, "sm-events", NULL, ev_pump_main, &pump) != 0)
+		die("%s", "cannot start the event writer");
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
