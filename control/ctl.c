@@ -332,11 +332,25 @@ sig_stat_extra(const struct sm_ctl *c, FILE *out)
  * summed over workers (types never raised are left out), the writer's
  * waits, and the inspection counters.
  */
+/* Add one ring's per-type counts and waits to @sum. */
+static void
+add_ev_stats(struct sm_ev_stats *sum, const struct sm_ev_ring *r)
+{
+	struct sm_ev_stats one;
+
+	sm_ev_ring_stats(r, &one);
+	for (unsigned int t = 0; t < SM_EV_MAX; t++) {
+		sum->raised[t] += one.raised[t];
+		sum->dropped[t] += one.dropped[t];
+	}
+	sum->waits += one.waits;
+}
+
 static int
 cli_stat_extra(void *arg, FILE *out)
 {
 	struct sm_ctl *c = arg;
-	struct sm_ev_stats sum = {0}, one;
+	struct sm_ev_stats sum = {0};
 	uint64_t insp[SM_INSPECT_CNT_MAX] = {0}, x[SM_INSPECT_CNT_MAX];
 	bool any = false;
 
@@ -346,24 +360,13 @@ cli_stat_extra(void *arg, FILE *out)
 		if (wk->ev == NULL)
 			continue;
 		any = true;
-		sm_ev_ring_stats(wk->ev, &one);
-		for (unsigned int t = 0; t < SM_EV_MAX; t++) {
-			sum.raised[t] += one.raised[t];
-			sum.dropped[t] += one.dropped[t];
-		}
-		sum.waits += one.waits;
+		add_ev_stats(&sum, wk->ev);
 		sm_inspect_counters(wk->insp, x);
 		for (unsigned int i = 0; i < SM_INSPECT_CNT_MAX; i++)
 			insp[i] += x[i];
 	}
-	if (c->p.ingress->ev != NULL) {
-		sm_ev_ring_stats(c->p.ingress->ev, &one);
-		for (unsigned int t = 0; t < SM_EV_MAX; t++) {
-			sum.raised[t] += one.raised[t];
-			sum.dropped[t] += one.dropped[t];
-		}
-		sum.waits += one.waits;
-	}
+	if (c->p.ingress->ev != NULL)
+		add_ev_stats(&sum, c->p.ingress->ev);
 	if (!any)
 		return 0;
 	fprintf(out, "sessmon events (raised/dropped): ring_waits=%" PRIu64 "\n", sum.waits);
