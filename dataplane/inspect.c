@@ -501,7 +501,9 @@ sm_inspect_create(const struct sm_inspect_params *p)
 	in->sig = p->sig;
 	in->depth = p->depth ? p->depth : 1u << 20;
 	in->status_us = (p->status_interval_s ? p->status_interval_s : 60) * SM_US_PER_S;
-	in->dgram = rte_malloc_socket("sm_dgram", UINT16_MAX + 1, 0, p->socket);
+	/* Only the signatures read a datagram's payload. */
+	if (in->sig != NULL)
+		in->dgram = rte_malloc_socket("sm_dgram", UINT16_MAX + 1, 0, p->socket);
 	in->objs = pool("sm_insp%u", p->worker, sessions, sizeof(struct sm_insp), p->socket);
 	in->tlss = pool("sm_tls%u", p->worker, tls, sizeof(struct sm_tls), p->socket);
 	in->bufs = pool("sm_tlsb%u", p->worker, p->tls_bufs ? p->tls_bufs : 64,
@@ -511,7 +513,7 @@ sm_inspect_create(const struct sm_inspect_params *p)
 	};
 	in->sp = sm_stream_pool_create(&sp);
 	if (in->objs == NULL || in->tlss == NULL || in->bufs == NULL || in->sp == NULL ||
-	    in->dgram == NULL) {
+	    (in->sig != NULL && in->dgram == NULL)) {
 		int err = rte_errno ? rte_errno : ENOMEM;
 
 		sm_inspect_free(in);
