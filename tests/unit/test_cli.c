@@ -29,6 +29,8 @@
 #include "sessmon/sess_view.h"
 #include "sessmon/tcp_state.h"
 
+#include "vectors/filter_show.h"
+
 /* ------------------------------------------------------------------ */
 /* the fake backend */
 
@@ -249,26 +251,6 @@ expect_listing(struct world *w, const char *line, const char *serials)
 static const char get_header[] =
 	/* get-system-session-list-6.4.txt line 3, trailing space as published */
 	"PROTO   EXPIRE SOURCE           SOURCE-NAT       DESTINATION      DESTINATION-NAT \n";
-
-/* session-filter-show-7.x.txt, first listing, indent as a TAB (README §5). */
-static const char show_empty[] =
-	"session filter:\n"
-	"\tvd: any\n"
-	"\tsintf: any\n"
-	"\tdintf: any\n"
-	"\tproto: any\n"
-	"\tproto-state: any\n"
-	"\tsource ip: any\n"
-	"\tNAT'd source ip: any\n"
-	"\tdest ip: any\n"
-	"\tsource port: any\n"
-	"\tNAT'd source port: any\n"
-	"\tdest port: any\n"
-	"\tpolicy id: any\n"
-	"\texpire: any\n"
-	"\tduration: any\n"
-	"\tstate1: any\n"
-	"\tstate2: any\n";
 
 /* ------------------------------------------------------------------ */
 /* FortiOS's error texts, verbatim */

@@ -21,6 +21,8 @@
 #include "sessmon/sess_filter.h"
 #include "sessmon/sess_view.h"
 
+#include "vectors/filter_show.h"
+
 /* ------------------------------------------------------------------ */
 /* helpers */
 
@@ -89,31 +91,6 @@ view(int family, uint8_t proto, const char *src, uint16_t sport, const char *dst
 	v.dir[SM_DIR_REPLY].dport = sport;
 	return v;
 }
-
-/*
- * session-filter-show-7.x.txt (Summerice7, FortiOS 7.0/7.2), first
- * listing: `diagnose sys session filter` with nothing set. The sample
- * renders the indent as 8 spaces; FortiOS prints a TAB (README §5,
- * session-filter-show-4.x-5.0-kb191368.txt header), which sessmon emits.
- */
-static const char show_empty[] =
-	"session filter:\n"
-	"\tvd: any\n"
-	"\tsintf: any\n"
-	"\tdintf: any\n"
-	"\tproto: any\n"
-	"\tproto-state: any\n"
-	"\tsource ip: any\n"
-	"\tNAT'd source ip: any\n"
-	"\tdest ip: any\n"
-	"\tsource port: any\n"
-	"\tNAT'd source port: any\n"
-	"\tdest port: any\n"
-	"\tpolicy id: any\n"
-	"\texpire: any\n"
-	"\tduration: any\n"
-	"\tstate1: any\n"
-	"\tstate2: any\n";
 
 /* ------------------------------------------------------------------ */
 /* display */
